@@ -1,0 +1,19 @@
+// Package nn is digitnet's small neural-network engine: float32 tensors in
+// NHWC layout, the layers of a small CNN (Conv2D, MaxPool2D, Flatten, Dense,
+// ReLU), softmax with categorical cross-entropy, Glorot-uniform
+// initialisation and Adam with Keras semantics.
+//
+// A model is data: a Spec lists its layers, and New builds a Model whose
+// parameters live in one flat []float32 with a named view per tensor (as in
+// Karpathy's llm.c). Every heavy product goes through matmul.Gemm.
+//
+// Shapes use these letters throughout:
+//
+//	N  batch size (samples in a call)
+//	H, W, C  height, width and channels of a sample (NHWC, channels last)
+//	F  filters (output channels) of a convolution
+//	K  length of one convolution patch: KH*KW*C
+//
+// The layouts match Keras: a convolution kernel is (KH, KW, C, F), a dense
+// kernel is (in, out), and Flatten flattens H, W, C in that order.
+package nn

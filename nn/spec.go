@@ -1,0 +1,216 @@
+package nn
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Layer kinds accepted in a LayerSpec.
+const (
+	KindConv2D    = "conv2d"
+	KindMaxPool2D = "maxpool2d"
+	KindFlatten   = "flatten"
+	KindDense     = "dense"
+	KindReLU      = "relu"
+)
+
+// Activations accepted on conv2d and dense layers. Softmax is allowed only on
+// the last layer, where training fuses it with the cross-entropy loss.
+const (
+	ActLinear  = ""
+	ActReLU    = "relu"
+	ActSoftmax = "softmax"
+)
+
+// LayerSpec describes one layer. Only the fields its kind uses may be set.
+type LayerSpec struct {
+	Kind string `json:"kind"`
+	// Filters is the number of output channels of a conv2d.
+	Filters int `json:"filters,omitempty"`
+	// Size is the kernel size of a conv2d or the window (and stride) of a
+	// maxpool2d; both are square.
+	Size int `json:"size,omitempty"`
+	// Units is the output width of a dense layer.
+	Units int `json:"units,omitempty"`
+	// Activation follows a conv2d or dense layer.
+	Activation string `json:"activation,omitempty"`
+}
+
+// Spec describes a model: an input shape and a sequence of layers.
+type Spec struct {
+	// Input is the shape of one sample: height, width, channels.
+	Input [3]int `json:"input"`
+	// Layers run in order; the last must produce Classes outputs with a
+	// softmax activation.
+	Layers []LayerSpec `json:"layers"`
+}
+
+// Tutorial returns the CNN of the Keras MNIST tutorial:
+// 28x28x1 → Conv 32 3x3 ReLU → MaxPool 2x2 → Conv 64 3x3 ReLU → MaxPool 2x2 →
+// Flatten → Dense 128 ReLU → Dense 10 softmax.
+func Tutorial() Spec {
+	return Spec{
+		Input: [3]int{28, 28, 1},
+		Layers: []LayerSpec{
+			{Kind: KindConv2D, Filters: 32, Size: 3, Activation: ActReLU},
+			{Kind: KindMaxPool2D, Size: 2},
+			{Kind: KindConv2D, Filters: 64, Size: 3, Activation: ActReLU},
+			{Kind: KindMaxPool2D, Size: 2},
+			{Kind: KindFlatten},
+			{Kind: KindDense, Units: 128, Activation: ActReLU},
+			{Kind: KindDense, Units: 10, Activation: ActSoftmax},
+		},
+	}
+}
+
+// String gives the spec in one line, e.g. "28x28x1 conv2d(32,3x3,relu) ...".
+func (s Spec) String() string {
+	parts := []string{fmt.Sprintf("%dx%dx%d", s.Input[0], s.Input[1], s.Input[2])}
+	for _, l := range s.Layers {
+		parts = append(parts, l.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// String gives the layer in the form used by Spec.String.
+func (l LayerSpec) String() string {
+	act := ""
+	if l.Activation != "" {
+		act = "," + l.Activation
+	}
+	switch l.Kind {
+	case KindConv2D:
+		return fmt.Sprintf("conv2d(%d,%dx%d%s)", l.Filters, l.Size, l.Size, act)
+	case KindMaxPool2D:
+		return fmt.Sprintf("maxpool2d(%dx%d)", l.Size, l.Size)
+	case KindDense:
+		return fmt.Sprintf("dense(%d%s)", l.Units, act)
+	default:
+		return l.Kind
+	}
+}
+
+// MarshalSpec and UnmarshalSpec give the JSON form stored in model files.
+func MarshalSpec(s Spec) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err) // Spec holds only ints and strings.
+	}
+	return string(b)
+}
+
+// UnmarshalSpec parses and validates the JSON form of a Spec.
+func UnmarshalSpec(text string) (Spec, error) {
+	var s Spec
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return Spec{}, fmt.Errorf("nn: architecture: %w", err)
+	}
+	if _, err := plan(s); err != nil {
+		return Spec{}, err
+	}
+	return s, nil
+}
+
+// Shape is the shape of one sample between layers.
+type Shape struct{ H, W, C int }
+
+// Size is the number of values in one sample.
+func (s Shape) Size() int { return s.H * s.W * s.C }
+
+// maxDim bounds every dimension so that a hostile spec in a model file cannot
+// make New allocate without limit.
+const maxDim = 1 << 16
+
+// layerPlan is a validated layer with its input and output shapes.
+type layerPlan struct {
+	spec    LayerSpec
+	in, out Shape
+	// name prefixes the layer's tensors in a model file, e.g. "conv1".
+	name string
+}
+
+// plan validates s and infers every layer's shapes.
+func plan(s Spec) ([]layerPlan, error) {
+	in := Shape{s.Input[0], s.Input[1], s.Input[2]}
+	if in.H <= 0 || in.W <= 0 || in.C <= 0 || in.H > maxDim || in.W > maxDim || in.C > maxDim {
+		return nil, fmt.Errorf("nn: bad input shape %v", s.Input)
+	}
+	if len(s.Layers) == 0 {
+		return nil, fmt.Errorf("nn: spec has no layers")
+	}
+	var plans []layerPlan
+	count := map[string]int{}
+	params := 0
+	for i, l := range s.Layers {
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("nn: layer %d (%s): %s", i, l.Kind, fmt.Sprintf(format, args...))
+		}
+		p := layerPlan{spec: l, in: in}
+		switch l.Kind {
+		case KindConv2D:
+			if l.Filters <= 0 || l.Filters > maxDim || l.Size <= 0 || l.Units != 0 {
+				return nil, bad("needs filters > 0 and size > 0 only")
+			}
+			if l.Size > in.H || l.Size > in.W {
+				return nil, bad("kernel %dx%d larger than input %dx%d", l.Size, l.Size, in.H, in.W)
+			}
+			p.out = Shape{in.H - l.Size + 1, in.W - l.Size + 1, l.Filters}
+			count["conv"]++
+			p.name = fmt.Sprintf("conv%d", count["conv"])
+			params += l.Size*l.Size*in.C*l.Filters + l.Filters
+		case KindMaxPool2D:
+			if l.Size <= 0 || l.Filters != 0 || l.Units != 0 || l.Activation != "" {
+				return nil, bad("needs size > 0 only")
+			}
+			if l.Size > in.H || l.Size > in.W {
+				return nil, bad("window %dx%d larger than input %dx%d", l.Size, l.Size, in.H, in.W)
+			}
+			p.out = Shape{in.H / l.Size, in.W / l.Size, in.C}
+		case KindFlatten:
+			if l != (LayerSpec{Kind: KindFlatten}) {
+				return nil, bad("takes no parameters")
+			}
+			p.out = Shape{1, 1, in.Size()}
+		case KindDense:
+			if l.Units <= 0 || l.Units > maxDim || l.Filters != 0 || l.Size != 0 {
+				return nil, bad("needs units > 0 only")
+			}
+			if in.H != 1 || in.W != 1 {
+				return nil, bad("input %dx%dx%d must be flattened first", in.H, in.W, in.C)
+			}
+			p.out = Shape{1, 1, l.Units}
+			count["dense"]++
+			p.name = fmt.Sprintf("dense%d", count["dense"])
+			params += in.C*l.Units + l.Units
+		case KindReLU:
+			if l != (LayerSpec{Kind: KindReLU}) {
+				return nil, bad("takes no parameters")
+			}
+			p.out = in
+		default:
+			return nil, bad("unknown layer kind")
+		}
+		switch l.Activation {
+		case ActLinear, ActReLU:
+		case ActSoftmax:
+			if i != len(s.Layers)-1 {
+				return nil, bad("softmax is allowed only on the last layer")
+			}
+		default:
+			return nil, bad("unknown activation %q", l.Activation)
+		}
+		if p.out.Size() <= 0 || p.out.Size() > 1<<24 || params > 1<<28 {
+			return nil, bad("output %v or parameter count too large", p.out)
+		}
+		plans = append(plans, p)
+		in = p.out
+	}
+	last := s.Layers[len(s.Layers)-1]
+	if last.Activation != ActSoftmax {
+		return nil, fmt.Errorf("nn: the last layer must have a softmax activation")
+	}
+	return plans, nil
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"digitnet/nn"
+	"digitnet/train"
+)
+
+const evalSynopsis = `usage: digitnet eval [flags]
+
+Measures a model on the 10,000 MNIST test images: accuracy, per-class
+precision and recall, and the confusion matrix (rows: true digit, columns:
+predicted digit). Without --model it measures the embedded default model.`
+
+func runEval(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("eval", evalSynopsis, e)
+	modelPath := fs.String("model", "", "model file (default: the embedded model)")
+	data := fs.String("data", "", "folder with the four MNIST files (default: as for train)")
+	asJSON := fs.Bool("json", false, "print one JSON object: accuracy, n, correct, confusion, precision, recall")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("eval", "unexpected argument %q", fs.Arg(0))
+	}
+	m, err := loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	_, testSet, err := loadMNIST(ctx, *data, e)
+	if err != nil {
+		return err
+	}
+	mt, err := train.Evaluate(m, testSet)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		return enc.Encode(mt)
+	}
+	fmt.Fprint(e.stdout, formatMetrics(mt))
+	return nil
+}
+
+func loadModel(path string) (*nn.Model, error) {
+	if path == "" {
+		return defaultModel()
+	}
+	return nn.Load(path)
+}
+
+func formatMetrics(mt train.Metrics) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "accuracy %.2f%% (%d/%d)\n\n", 100*mt.Accuracy, mt.Correct, mt.N)
+	fmt.Fprintf(&b, "digit  precision  recall\n")
+	for c := range mt.Precision {
+		fmt.Fprintf(&b, "%5d  %8.2f%%  %5.2f%%\n", c, 100*mt.Precision[c], 100*mt.Recall[c])
+	}
+	fmt.Fprintf(&b, "\nconfusion (rows: true, columns: predicted)\n     ")
+	for c := range mt.Confusion {
+		fmt.Fprintf(&b, "%6d", c)
+	}
+	b.WriteString("\n")
+	for t, row := range mt.Confusion {
+		fmt.Fprintf(&b, "%5d", t)
+		for _, v := range row {
+			fmt.Fprintf(&b, "%6d", v)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

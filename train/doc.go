@@ -1,0 +1,5 @@
+// Package train fits an nn.Model to a labelled image set and measures it:
+// the epoch loop (shuffling, optional augmentation, minibatches, progress,
+// cancellation) and evaluation (accuracy, per-class precision and recall,
+// confusion matrix).
+package train

@@ -1,0 +1,153 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"digitnet/augment"
+	"digitnet/mnist"
+	"digitnet/nn"
+)
+
+// Config is a training recipe. The zero values of Epochs, Batch and Adam
+// mean the Keras tutorial's 5, 32 and Keras' Adam.
+type Config struct {
+	Epochs int
+	Batch  int
+	Adam   nn.Adam
+	// Seed drives the initial weights (when the caller builds the model
+	// with it), the shuffling and the augmentation.
+	Seed uint64
+	// Limit, when positive, trains on the first Limit images only.
+	Limit int
+	// Augment, when not nil, distorts every training image afresh each
+	// epoch (shifts, rotations, elastic distortion, stroke width).
+	Augment *augment.Options
+	// Shards splits each batch between goroutines (nn.DefaultShards if 0).
+	Shards int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Epochs == 0 {
+		c.Epochs = 5
+	}
+	if c.Batch == 0 {
+		c.Batch = 32
+	}
+	if c.Adam == (nn.Adam{}) {
+		c.Adam = nn.KerasAdam
+	}
+	return c
+}
+
+// Progress is reported after each batch.
+type Progress struct {
+	Epoch, Epochs int // Epoch counts from 1
+	Done, Total   int // images done in this epoch, of Total
+	// Loss and Accuracy are running means over the epoch so far.
+	Loss, Accuracy float64
+	Elapsed        time.Duration // since the epoch began
+}
+
+// ImagesPerSec is the epoch's throughput so far.
+func (p Progress) ImagesPerSec() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Done) / p.Elapsed.Seconds()
+}
+
+// EpochResult summarises one finished epoch.
+type EpochResult struct {
+	Epoch          int
+	Images         int
+	Loss, Accuracy float64
+	Duration       time.Duration
+}
+
+// Fit trains m on set with cfg, calling progress (if not nil) after each
+// batch and epoch after each epoch. Cancelling ctx stops it after the batch
+// in progress and returns ctx.Err(); m then holds the weights of the last
+// completed step.
+func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress func(Progress), epoch func(EpochResult)) error {
+	cfg = cfg.withDefaults()
+	in := m.InputShape()
+	if in.Size() != set.Rows*set.Cols || in.C != 1 {
+		return fmt.Errorf("train: model takes %dx%dx%d inputs, data has %dx%d images", in.H, in.W, in.C, set.Rows, set.Cols)
+	}
+	n := set.N
+	if cfg.Limit > 0 && cfg.Limit < n {
+		n = cfg.Limit
+	}
+	if cfg.Epochs < 0 || cfg.Batch <= 0 || n == 0 {
+		return fmt.Errorf("train: nothing to do: %d epochs, batch %d, %d images", cfg.Epochs, cfg.Batch, n)
+	}
+	size := in.Size()
+	tr := nn.NewTrainer(m, cfg.Adam, cfg.Shards)
+	x := make([]float32, cfg.Batch*size)
+	labels := make([]uint8, cfg.Batch)
+	order := make([]int, n)
+	var aug *augment.Augmenter
+	var plain []float32
+	if cfg.Augment != nil {
+		aug = augment.New(*cfg.Augment)
+		plain = make([]float32, size)
+	}
+	for e := 1; e <= cfg.Epochs; e++ {
+		// Each epoch has its own stream, so the shuffle of epoch e does not
+		// depend on how much randomness augmentation drew before it.
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(e)))
+		for i := range order {
+			order[i] = i
+		}
+		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		start := time.Now()
+		var lossSum float64
+		var correct int
+		for done := 0; done < n; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			b := min(cfg.Batch, n-done)
+			for i := 0; i < b; i++ {
+				idx := order[done+i]
+				dst := x[i*size : (i+1)*size]
+				src := dst
+				if aug != nil {
+					src = plain
+				}
+				toFloat(src, set.Image(idx))
+				if aug != nil {
+					aug.Apply(dst, src, rng)
+				}
+				labels[i] = set.Labels[idx]
+			}
+			loss, right, err := tr.Step(x, labels, b)
+			if err != nil {
+				return fmt.Errorf("train: epoch %d: %w", e, err)
+			}
+			lossSum += loss * float64(b)
+			correct += right
+			done += b
+			if progress != nil {
+				progress(Progress{Epoch: e, Epochs: cfg.Epochs, Done: done, Total: n,
+					Loss: lossSum / float64(done), Accuracy: float64(correct) / float64(done),
+					Elapsed: time.Since(start)})
+			}
+		}
+		if epoch != nil {
+			epoch(EpochResult{Epoch: e, Images: n, Loss: lossSum / float64(n), Accuracy: float64(correct) / float64(n), Duration: time.Since(start)})
+		}
+	}
+	return nil
+}
+
+// toFloat scales 8-bit pixels to [0,1], the input normalisation of the
+// tutorial (x / 255).
+func toFloat(dst []float32, src []byte) {
+	for i, v := range src {
+		dst[i] = float32(v) / 255
+	}
+}

@@ -1,7 +1,10 @@
-// Package matmul is digitnet's single entry point for dense float32 matrix
-// multiplication. Every heavy product in the engine goes through Gemm, so a
-// faster kernel replaces the arithmetic of every layer at once.
 package matmul
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
 
 // Gemm computes C = op(A)·op(B) + beta·C for row-major matrices, where op(A)
 // is m×k and op(B) is k×n.
@@ -10,8 +13,180 @@ package matmul
 // otherwise A is stored k×m (lda ≥ m) and op(A) = Aᵀ. Likewise for B: k×n
 // with ldb ≥ n, or n×k with ldb ≥ k when transB. C is m×n with ldc ≥ n.
 // When beta is 0, C is not read (so it may hold NaNs or garbage).
+//
+// Gemm panics if a dimension is negative, a stride is too small or a slice
+// is too short for its matrix: these are programming errors, and the
+// assembly kernels must never touch memory outside the slices. Large
+// products run on up to GOMAXPROCS goroutines; small ones run on the
+// calling goroutine. Gemm does not allocate in steady state and is safe for
+// concurrent use.
 func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmNaive(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+	g := gemmArgs{transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc}
+	g.check()
+	if m == 0 || n == 0 {
+		return
+	}
+	if beta == 0 {
+		beta = 0 // -0 becomes +0, the kernels' "do not read C"
+		g.beta = 0
+	}
+	if k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	kn := active.Load()
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && 2*m*n*k >= parallelFlops {
+		if gemmParallel(kn, &g, workers) {
+			return
+		}
+	}
+	ws := getWorkspace()
+	gemmSerial(kn, ws, &g)
+	wsPool.Put(ws)
+}
+
+// gemmArgs holds one Gemm call; sub-problems of a split call are gemmArgs
+// too, with their slices starting at the sub-matrices.
+type gemmArgs struct {
+	transA, transB bool
+	m, n, k        int
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	beta           float32
+	c              []float32
+	ldc            int
+}
+
+func (g *gemmArgs) check() {
+	if g.m < 0 || g.n < 0 || g.k < 0 {
+		panic(fmt.Sprintf("matmul: negative dimension m=%d n=%d k=%d", g.m, g.n, g.k))
+	}
+	ra, ca := g.m, g.k
+	if g.transA {
+		ra, ca = ca, ra
+	}
+	rb, cb := g.k, g.n
+	if g.transB {
+		rb, cb = cb, rb
+	}
+	checkMatrix("a", ra, ca, g.a, g.lda)
+	checkMatrix("b", rb, cb, g.b, g.ldb)
+	checkMatrix("c", g.m, g.n, g.c, g.ldc)
+}
+
+func checkMatrix(name string, rows, cols int, s []float32, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("matmul: ld%s = %d < max(1, %d)", name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("matmul: len(%s) = %d < %d for a %d×%d matrix with stride %d", name, len(s), (rows-1)*ld+cols, rows, cols, ld))
+	}
+}
+
+// sub returns the product restricted to rows [i0, i0+m) and columns
+// [j0, j0+n) of C and to the k range [p0, p0+k).
+func (g *gemmArgs) sub(i0, j0, p0, m, n, k int) gemmArgs {
+	s := *g
+	s.m, s.n, s.k = m, n, k
+	if g.transA {
+		s.a = g.a[p0*g.lda+i0:]
+	} else {
+		s.a = g.a[i0*g.lda+p0:]
+	}
+	if g.transB {
+		s.b = g.b[j0*g.ldb+p0:]
+	} else {
+		s.b = g.b[p0*g.ldb+j0:]
+	}
+	s.c = g.c[i0*g.ldc+j0:]
+	return s
+}
+
+// scaleC sets C = beta·C without reading C when beta is 0.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// workspace holds the packing buffers of one goroutine.
+type workspace struct {
+	ap, bp []float32
+}
+
+var wsPool = sync.Pool{New: func() any { return new(workspace) }}
+
+func getWorkspace() *workspace { return wsPool.Get().(*workspace) }
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// blocks splits total into the fewest blocks of at most size, returning an
+// even block length rounded up to a multiple of unit.
+func blocks(total, size, unit int) int {
+	nb := (total + size - 1) / size
+	bl := (total + nb - 1) / nb
+	return (bl + unit - 1) / unit * unit
+}
+
+// gemmSerial runs the GotoBLAS loop nest on the calling goroutine: for each
+// nc-wide column block and kc-deep slice, pack op(B); for each mc-high row
+// block pack op(A); then sweep the register tiles. Later k slices
+// accumulate into C with beta 1.
+func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
+	m, n, k := g.m, g.n, g.k
+	mr, nr := kn.mr, kn.nr
+	kc := blocks(k, kn.kc, 1)
+	mc := blocks(m, kn.mc, mr)
+	nc := blocks(n, kn.nc, nr)
+	ws.ap = grow(ws.ap, min(mc, (m+mr-1)/mr*mr)*kc)
+	ws.bp = grow(ws.bp, kc*min(nc, (n+nr-1)/nr*nr))
+	for jc := 0; jc < n; jc += nc {
+		ncur := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcur := min(kc, k-pc)
+			beta := g.beta
+			if pc > 0 {
+				beta = 1
+			}
+			if g.transB {
+				packB(nr, kcur, ncur, g.b[jc*g.ldb+pc:], g.ldb, true, ws.bp)
+			} else {
+				packB(nr, kcur, ncur, g.b[pc*g.ldb+jc:], g.ldb, false, ws.bp)
+			}
+			for ic := 0; ic < m; ic += mc {
+				mcur := min(mc, m-ic)
+				if g.transA {
+					packA(mr, mcur, kcur, g.a[pc*g.lda+ic:], g.lda, true, ws.ap)
+				} else {
+					packA(mr, mcur, kcur, g.a[ic*g.lda+pc:], g.lda, false, ws.ap)
+				}
+				for jr := 0; jr < ncur; jr += nr {
+					cols := min(nr, ncur-jr)
+					bpan := ws.bp[jr*kcur:]
+					for ir := 0; ir < mcur; ir += mr {
+						rows := min(mr, mcur-ir)
+						kn.tile(rows, cols, kcur, ws.ap[ir*kcur:], bpan, g.c[(ic+ir)*g.ldc+jc+jr:], g.ldc, beta)
+					}
+				}
+			}
+		}
+	}
 }
 
 // gemmNaive is the reference: the plain triple loop.

@@ -105,6 +105,15 @@ func Parse(data []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Check the size before allocating, so a hostile architecture cannot
+	// ask for more memory than the file backs.
+	count, err := spec.ParamCount()
+	if err != nil {
+		return nil, err
+	}
+	if 4*count > len(data) {
+		return nil, fmt.Errorf("nn: architecture %s needs %d parameters, file holds only %d bytes", spec, count, len(data))
+	}
 	m, err := build(spec)
 	if err != nil {
 		return nil, err

@@ -124,6 +124,23 @@ func (s Shape) Size() int { return s.H * s.W * s.C }
 // make New allocate without limit.
 const maxDim = 1 << 16
 
+// maxPatchValues bounds one sample's im2col matrix (256 MiB of float32).
+const maxPatchValues = 1 << 26
+
+// ParamCount is the number of parameters of a model built from s, or an
+// error if s is invalid.
+func (s Spec) ParamCount() (int, error) {
+	plans, err := plan(s)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range plans {
+		n += kernelLen(p) + biasLen(p)
+	}
+	return n, nil
+}
+
 // layerPlan is a validated layer with its input and output shapes.
 type layerPlan struct {
 	spec    LayerSpec
@@ -158,6 +175,9 @@ func plan(s Spec) ([]layerPlan, error) {
 				return nil, bad("kernel %dx%d larger than input %dx%d", l.Size, l.Size, in.H, in.W)
 			}
 			p.out = Shape{in.H - l.Size + 1, in.W - l.Size + 1, l.Filters}
+			if p.out.H*p.out.W*l.Size*l.Size*in.C > maxPatchValues {
+				return nil, bad("patch matrix of %dx%d outputs by %d values too large", p.out.H, p.out.W, l.Size*l.Size*in.C)
+			}
 			count["conv"]++
 			p.name = fmt.Sprintf("conv%d", count["conv"])
 			params += l.Size*l.Size*in.C*l.Filters + l.Filters

@@ -66,7 +66,7 @@ func Download(ctx context.Context, dir string, opt Options) error {
 			errs = append(errs, strings.TrimPrefix(err.Error(), "mnist: "))
 		}
 		if !ok {
-			return fmt.Errorf("mnist: download %s.gz failed from every mirror:\n    %s", f.name, strings.Join(errs, "\n    "))
+			return fmt.Errorf("mnist: %s.gz failed from every mirror:\n    %s", f.name, strings.Join(errs, "\n    "))
 		}
 	}
 	return nil

@@ -130,7 +130,7 @@ func Load(ctx context.Context, opt Options) (train, test *Set, dir string, err e
 		if !errors.Is(err, fs.ErrNotExist) {
 			log.Warn("mnist: cached data unusable", "err", err)
 		}
-		note("cache "+cache, err)
+		note("cache", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, "", err

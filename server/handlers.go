@@ -1,0 +1,329 @@
+package server
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"digitnet/recognize"
+)
+
+// predictResponse is the body of a successful POST /api/v1/predict.
+type predictResponse struct {
+	// Results holds, in upload order, a prediction or a fileError per file.
+	Results []any `json:"results"`
+}
+
+// fileError is one file that could not be read; the others still are.
+type fileError struct {
+	Name  string `json:"name"`
+	Error string `json:"error"`
+}
+
+type classProb struct {
+	Digit       int     `json:"digit"`
+	Probability float32 `json:"probability"`
+}
+
+type box struct {
+	X int `json:"x"`
+	Y int `json:"y"`
+	W int `json:"w"`
+	H int `json:"h"`
+}
+
+type digitJSON struct {
+	Digit         int         `json:"digit"`
+	Confidence    float32     `json:"confidence"`
+	Probabilities [10]float32 `json:"probabilities"`
+	Top3          []classProb `json:"top3"`
+	// InputPNG is the 28x28 image the model saw, as a data: URL.
+	InputPNG string `json:"input_png,omitempty"`
+	Box      *box   `json:"box,omitempty"`
+}
+
+type prediction struct {
+	Name string `json:"name"`
+	digitJSON
+	Number string      `json:"number,omitempty"`
+	Digits []digitJSON `json:"digits,omitempty"`
+}
+
+// handlePredict reads every file of a multipart form (field "images") or a
+// single raw image/* body. Files are streamed one at a time, so memory stays
+// at one image per running request whatever the upload size.
+func handlePredict(logger *slog.Logger, rd Reader, opts Options, sem semaphore, m *metrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(err error) { writeError(w, r, logger, opts.RetryAfter, err) }
+		if r.ContentLength > opts.MaxBodyBytes {
+			fail(errorf(kindTooLarge, fmt.Sprintf("server: request body larger than %d bytes", opts.MaxBodyBytes), nil))
+			return
+		}
+		mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		multi := err == nil && mediaType == "multipart/form-data"
+		raw := err == nil && strings.HasPrefix(mediaType, "image/")
+		if !multi && !raw {
+			fail(errorf(kindUnsupported, `server: send multipart/form-data with files in the field "images", or one image with Content-Type image/*`, nil))
+			return
+		}
+		if multi && params["boundary"] == "" {
+			fail(errorf(kindInvalid, "server: multipart/form-data without a boundary", nil))
+			return
+		}
+
+		// Take a slot before reading the body, so a flood of uploads waits
+		// here (or is refused) instead of piling up in memory.
+		if !sem.acquire(r.Context(), opts.QueueWait) {
+			m.busy.Add(1)
+			fail(errorf(kindBusy, "server: too busy, retry later", nil))
+			return
+		}
+		defer sem.release()
+
+		body := &stickyReader{r: http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes)}
+		p := predictor{rd: rd, logger: logger, m: m}
+		if raw {
+			name := r.URL.Query().Get("name")
+			if name == "" {
+				name = "image"
+			}
+			item, err := p.one(name, body)
+			if body.err != nil {
+				fail(body.err)
+				return
+			}
+			if err != nil {
+				fail(errorf(kindUnreadable, "server: "+name, err))
+				return
+			}
+			writeJSON(w, http.StatusOK, predictResponse{Results: []any{item}})
+			return
+		}
+
+		mr := multipart.NewReader(body, params["boundary"])
+		results := []any{}
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				if body.err != nil {
+					fail(body.err)
+				} else {
+					fail(errorf(kindInvalid, "server: malformed multipart body", err))
+				}
+				return
+			}
+			if part.FormName() != "images" {
+				continue // other fields are ignored; NextPart skips their data
+			}
+			if len(results) == opts.MaxFiles {
+				fail(errorf(kindTooLarge, fmt.Sprintf("server: more than %d files in one request", opts.MaxFiles), nil))
+				return
+			}
+			name := part.FileName()
+			if name == "" {
+				name = "image-" + strconv.Itoa(len(results)+1)
+			}
+			item, err := p.one(name, part)
+			if body.err != nil {
+				// The body itself broke (too large, too slow): the request
+				// as a whole failed, not this file.
+				fail(body.err)
+				return
+			}
+			if err != nil {
+				item = fileError{Name: name, Error: err.Error()}
+			}
+			results = append(results, item)
+		}
+		if len(results) == 0 {
+			fail(errorf(kindInvalid, `server: no files in the form field "images"`, nil))
+			return
+		}
+		writeJSON(w, http.StatusOK, predictResponse{Results: results})
+	})
+}
+
+// stickyReader remembers the first error of the request body, so that a
+// size-limit or timeout error is seen even when a decoder swallowed it.
+type stickyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+type predictor struct {
+	rd     Reader
+	logger *slog.Logger
+	m      *metrics
+}
+
+// one reads a single image and converts the result to its JSON form.
+func (p predictor) one(name string, r io.Reader) (item any, err error) {
+	res, err := p.rd.Read(r)
+	if err != nil {
+		p.m.imagesFailed.Add(1)
+		p.logger.Debug("image not read", "name", name, "err", err)
+		return nil, err
+	}
+	p.m.imagesOK.Add(1)
+	out := prediction{Name: name, digitJSON: toJSON(res.Digit)}
+	if len(res.Digits) > 1 {
+		out.Number = res.Number
+		out.Digits = make([]digitJSON, len(res.Digits))
+		for i, d := range res.Digits {
+			out.Digits[i] = toJSON(d)
+			p.m.countDigit(d.Digit)
+		}
+	} else {
+		p.m.countDigit(res.Digit.Digit)
+	}
+	return out, nil
+}
+
+func toJSON(d recognize.Digit) digitJSON {
+	out := digitJSON{
+		Digit:         d.Digit,
+		Confidence:    d.Confidence,
+		Probabilities: d.Probabilities,
+		Top3:          top3(d.Probabilities),
+		InputPNG:      pngDataURL(d.Input),
+	}
+	if !d.Box.Empty() {
+		out.Box = &box{X: d.Box.Min.X, Y: d.Box.Min.Y, W: d.Box.Dx(), H: d.Box.Dy()}
+	}
+	return out
+}
+
+func top3(p [10]float32) []classProb {
+	all := make([]classProb, 10)
+	for i, v := range p {
+		all[i] = classProb{Digit: i, Probability: v}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Probability > all[j].Probability })
+	return all[:3]
+}
+
+// pngPool keeps zlib writers between encodes: a fresh one costs more than
+// encoding a 28x28 image.
+type pngPool struct{ p sync.Pool }
+
+func (pp *pngPool) Get() *png.EncoderBuffer {
+	b, _ := pp.p.Get().(*png.EncoderBuffer)
+	return b
+}
+func (pp *pngPool) Put(b *png.EncoderBuffer) { pp.p.Put(b) }
+
+var pngEnc = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngPool{}}
+
+func pngDataURL(img *image.Gray) string {
+	if img == nil {
+		return ""
+	}
+	var buf bytes.Buffer
+	buf.WriteString("data:image/png;base64,")
+	var raw bytes.Buffer
+	if err := pngEnc.Encode(&raw, img); err != nil {
+		return "" // only possible for an empty image; the field is optional
+	}
+	enc := base64.NewEncoder(base64.StdEncoding, &buf)
+	enc.Write(raw.Bytes())
+	enc.Close()
+	return buf.String()
+}
+
+// modelResponse is the body of GET /api/v1/model.
+type modelResponse struct {
+	recognize.ModelInfo
+	Limits limits `json:"limits"`
+}
+
+type limits struct {
+	MaxBodyBytes  int64 `json:"max_body_bytes"`
+	MaxFiles      int   `json:"max_files"`
+	MaxConcurrent int   `json:"max_concurrent"`
+}
+
+// handleModel describes the model. The answer never changes, so it is
+// encoded once.
+func handleModel(rd Reader, opts Options) http.Handler {
+	var (
+		once sync.Once
+		body []byte
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() {
+			info := rd.Info()
+			if info.Architecture == nil {
+				info.Architecture = []string{}
+			}
+			if info.Training == nil {
+				info.Training = map[string]string{}
+			}
+			body, _ = json.Marshal(modelResponse{ModelInfo: info, Limits: limits{
+				MaxBodyBytes: opts.MaxBodyBytes, MaxFiles: opts.MaxFiles, MaxConcurrent: opts.MaxConcurrent,
+			}})
+			body = append(body, '\n')
+		})
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write(body)
+	})
+}
+
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+func handleMethodNotAllowed(logger *slog.Logger, allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		logger.DebugContext(r.Context(), "method not allowed", "method", r.Method, "path", r.URL.Path)
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: fmt.Sprintf("server: method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow)})
+	})
+}
+
+func handleNotFound(logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		logger.DebugContext(r.Context(), "not found", "method", r.Method, "path", r.URL.Path)
+		writeJSON(w, http.StatusNotFound, errorBody{Error: "server: no such endpoint " + r.URL.Path})
+	})
+}
+
+// handleAssets serves the embedded page. The files change only with the
+// binary, so browsers may keep them but must revalidate.
+func handleAssets(logger *slog.Logger, fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	notAllowed := handleMethodNotAllowed(logger, "GET, HEAD")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			notAllowed.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,519 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/textproto"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"digitnet/recognize"
+)
+
+// fakeReader understands tiny text "images": "digit:7" reads as a 7,
+// "number:42" as the number 42, "panic" panics, "block" waits for the
+// release channel, anything else is unreadable.
+type fakeReader struct {
+	entered chan struct{} // receives when a "block" image starts
+	release chan struct{} // closed to let "block" images finish
+}
+
+func (f *fakeReader) Read(r io.Reader) (recognize.Result, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return recognize.Result{}, fmt.Errorf("fake: %w", err)
+	}
+	s := string(b)
+	switch {
+	case s == "panic":
+		panic("fake: boom")
+	case s == "block":
+		f.entered <- struct{}{}
+		<-f.release
+		return recognize.Result{Digit: fakeDigit(1)}, nil
+	case strings.HasPrefix(s, "digit:"):
+		var d int
+		fmt.Sscanf(s, "digit:%d", &d)
+		return recognize.Result{Digit: fakeDigit(d)}, nil
+	case strings.HasPrefix(s, "number:"):
+		var res recognize.Result
+		for _, c := range s[len("number:"):] {
+			res.Digits = append(res.Digits, fakeDigit(int(c-'0')))
+		}
+		res.Number = s[len("number:"):]
+		res.Digit = res.Digits[0]
+		return res, nil
+	}
+	return recognize.Result{}, errors.New("fake: unknown image format")
+}
+
+func fakeDigit(d int) recognize.Digit {
+	var p [10]float32
+	for i := range p {
+		p[i] = 0.01
+	}
+	p[d] = 0.91
+	in := image.NewGray(image.Rect(0, 0, 28, 28))
+	in.Pix[14*28+14] = 255
+	return recognize.Digit{Digit: d, Confidence: 0.91, Probabilities: p, Box: image.Rect(1, 2, 11, 22), Input: in}
+}
+
+func (f *fakeReader) Info() recognize.ModelInfo {
+	return recognize.ModelInfo{
+		Architecture: []string{"conv2d(32,3x3,relu)", "dense(10,softmax)"},
+		Parameters:   225034,
+		TestAccuracy: 0.9912,
+		Training:     map[string]string{"epochs": "5"},
+	}
+}
+
+func newTestServer(t *testing.T, opts Options) (http.Handler, *fakeReader) {
+	t.Helper()
+	fr := &fakeReader{entered: make(chan struct{}, 8), release: make(chan struct{})}
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return NewServer(logger, fr, opts), fr
+}
+
+type file struct{ field, name, body string }
+
+func multipartBody(t *testing.T, files ...file) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range files {
+		h := make(textproto.MIMEHeader)
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, f.field, f.name))
+		h.Set("Content-Type", "image/png")
+		w, err := mw.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, f.body)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &buf, mw.FormDataContentType()
+}
+
+func do(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// result is the union of a prediction and a per-file error, as a client sees it.
+type result struct {
+	Name          string      `json:"name"`
+	Error         string      `json:"error"`
+	Digit         *int        `json:"digit"`
+	Confidence    float32     `json:"confidence"`
+	Probabilities []float32   `json:"probabilities"`
+	Top3          []classProb `json:"top3"`
+	InputPNG      string      `json:"input_png"`
+	Box           *box        `json:"box"`
+	Number        string      `json:"number"`
+	Digits        []struct {
+		Digit    int    `json:"digit"`
+		InputPNG string `json:"input_png"`
+	} `json:"digits"`
+}
+
+func decodeResults(t *testing.T, w *httptest.ResponseRecorder) []result {
+	t.Helper()
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d, body %s", w.Code, w.Body)
+	}
+	var body struct {
+		Results []result `json:"results"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatalf("decoding %s: %v", w.Body, err)
+	}
+	return body.Results
+}
+
+func TestPredictMultipart(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	body, ct := multipartBody(t,
+		file{"images", "seven.png", "digit:7"},
+		file{"note", "ignored.txt", "not an image field"},
+		file{"images", "broken.png", "garbage"},
+		file{"images", "year.png", "number:2026"},
+		file{"images", "", "digit:3"},
+	)
+	req := httptest.NewRequest("POST", "/api/v1/predict", body)
+	req.Header.Set("Content-Type", ct)
+	got := decodeResults(t, do(t, h, req))
+	if len(got) != 4 {
+		t.Fatalf("got %d results, want 4: %+v", len(got), got)
+	}
+
+	seven := got[0]
+	if seven.Name != "seven.png" || seven.Digit == nil || *seven.Digit != 7 || seven.Error != "" {
+		t.Errorf("result 0 = %+v, want seven.png read as 7", seven)
+	}
+	if seven.Confidence != 0.91 || len(seven.Probabilities) != 10 || seven.Probabilities[7] != 0.91 {
+		t.Errorf("result 0 confidence %v probabilities %v", seven.Confidence, seven.Probabilities)
+	}
+	if len(seven.Top3) != 3 || seven.Top3[0].Digit != 7 {
+		t.Errorf("result 0 top3 = %+v, want 7 first", seven.Top3)
+	}
+	if !strings.HasPrefix(seven.InputPNG, "data:image/png;base64,") {
+		t.Errorf("result 0 input_png = %.40q, want a PNG data URL", seven.InputPNG)
+	}
+	if seven.Box == nil || *seven.Box != (box{X: 1, Y: 2, W: 10, H: 20}) {
+		t.Errorf("result 0 box = %+v", seven.Box)
+	}
+	if seven.Number != "" || seven.Digits != nil {
+		t.Errorf("result 0 has number %q digits %v, want none for one digit", seven.Number, seven.Digits)
+	}
+
+	broken := got[1]
+	if broken.Name != "broken.png" || broken.Digit != nil || !strings.Contains(broken.Error, "unknown image format") {
+		t.Errorf("result 1 = %+v, want an inline error for broken.png", broken)
+	}
+
+	year := got[2]
+	if year.Number != "2026" || len(year.Digits) != 4 || year.Digits[3].Digit != 6 || year.Digits[0].InputPNG == "" {
+		t.Errorf("result 2 = %+v, want number 2026 with 4 digits", year)
+	}
+	if got[3].Name != "image-4" || got[3].Digit == nil || *got[3].Digit != 3 {
+		t.Errorf("result 3 = %+v, want an unnamed file called image-4 read as 3", got[3])
+	}
+}
+
+func TestPredictRawBody(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	req := httptest.NewRequest("POST", "/api/v1/predict?name=canvas.png", strings.NewReader("digit:4"))
+	req.Header.Set("Content-Type", "image/png")
+	got := decodeResults(t, do(t, h, req))
+	if len(got) != 1 || got[0].Name != "canvas.png" || got[0].Digit == nil || *got[0].Digit != 4 {
+		t.Fatalf("got %+v, want one result canvas.png read as 4", got)
+	}
+
+	req = httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("digit:5"))
+	req.Header.Set("Content-Type", "image/jpeg")
+	got = decodeResults(t, do(t, h, req))
+	if got[0].Name != "image" {
+		t.Errorf("name = %q, want the default \"image\"", got[0].Name)
+	}
+}
+
+// TestPredictErrors checks that every kind of bad request gets its status
+// and a JSON error, never a 500.
+func TestPredictErrors(t *testing.T) {
+	many := make([]file, 4)
+	for i := range many {
+		many[i] = file{"images", fmt.Sprintf("%d.png", i), "digit:1"}
+	}
+	manyBody, manyCT := multipartBody(t, many...)
+	twoBody, twoCT := multipartBody(t, many[:2]...)
+	emptyBody, emptyCT := multipartBody(t, file{"other", "x.png", "digit:1"})
+	bigBody, bigCT := multipartBody(t, file{"images", "big.png", strings.Repeat("x", 2000)})
+
+	tests := []struct {
+		name        string
+		contentType string
+		body        io.Reader
+		length      int64 // -1: unknown, as with chunked encoding
+		status      int
+		errPart     string
+	}{
+		{"wrong content type", "application/json", strings.NewReader(`{"image":"x"}`), 0, 415, "multipart/form-data"},
+		{"text content type", "text/plain", strings.NewReader("digit:1"), 0, 415, "image/*"},
+		{"no content type", "", strings.NewReader("digit:1"), 0, 415, "multipart/form-data"},
+		{"malformed content type", "multipart/form-data; boundary", strings.NewReader(""), 0, 415, "multipart"},
+		{"no boundary", "multipart/form-data", strings.NewReader("x"), 0, 400, "boundary"},
+		{"empty form", emptyCT, emptyBody, 0, 400, `no files in the form field "images"`},
+		{"empty body", manyCT, strings.NewReader(""), 0, 400, "malformed multipart"},
+		{"truncated multipart", twoCT, strings.NewReader(twoBody.String()[:twoBody.Len()-10]), -1, 400, "malformed multipart"},
+		{"too many files", manyCT, manyBody, 0, 413, "more than 3 files"},
+		{"too large, declared", bigCT, bigBody, 0, 413, "larger than 1000 bytes"},
+		{"too large, chunked", bigCT, strings.NewReader(bigBody.String()), -1, 413, "larger than 1000 bytes"},
+		{"too large raw", "image/png", strings.NewReader(strings.Repeat("x", 2000)), -1, 413, "larger than 1000 bytes"},
+		{"unreadable raw", "image/png", strings.NewReader("garbage"), 0, 422, "unknown image format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _ := newTestServer(t, Options{MaxFiles: 3, MaxBodyBytes: 1000})
+			req := httptest.NewRequest("POST", "/api/v1/predict", tt.body)
+			if tt.length != 0 {
+				req.ContentLength = tt.length
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			w := do(t, h, req)
+			checkJSONError(t, w, tt.status, tt.errPart)
+		})
+	}
+}
+
+func checkJSONError(t *testing.T, w *httptest.ResponseRecorder, status int, errPart string) {
+	t.Helper()
+	if w.Code != status {
+		t.Errorf("status = %d, want %d (body %s)", w.Code, status, w.Body)
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q, want JSON", ct)
+	}
+	var e errorBody
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" {
+		t.Fatalf("body %s is not a JSON error (%v)", w.Body, err)
+	}
+	if !strings.Contains(e.Error, errPart) {
+		t.Errorf("error = %q, want it to mention %q", e.Error, errPart)
+	}
+}
+
+func TestPredictBusy(t *testing.T) {
+	h, fr := newTestServer(t, Options{MaxConcurrent: 1, QueueWait: 20 * time.Millisecond, RetryAfter: 3})
+	post := func(body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader(body))
+		req.Header.Set("Content-Type", "image/png")
+		return do(t, h, req)
+	}
+	var (
+		wg    sync.WaitGroup
+		first *httptest.ResponseRecorder
+	)
+	wg.Go(func() { first = post("block") })
+	<-fr.entered // the only slot is taken
+
+	w := post("digit:2")
+	checkJSONError(t, w, http.StatusServiceUnavailable, "busy")
+	if got := w.Header().Get("Retry-After"); got != "3" {
+		t.Errorf("Retry-After = %q, want 3", got)
+	}
+
+	close(fr.release)
+	wg.Wait()
+	if first.Code != http.StatusOK {
+		t.Errorf("blocked request: status %d, want 200", first.Code)
+	}
+	if w := post("digit:2"); w.Code != http.StatusOK {
+		t.Errorf("after release: status %d, want 200", w.Code)
+	}
+	if m := getMetrics(t, h); !strings.Contains(m, "digitnet_busy_rejections_total 1\n") {
+		t.Errorf("metrics do not count the rejection:\n%s", m)
+	}
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	tests := []struct{ method, path, allow string }{
+		{"GET", "/api/v1/predict", "POST"},
+		{"PUT", "/api/v1/predict", "POST"},
+		{"POST", "/api/v1/model", "GET, HEAD"},
+		{"DELETE", "/healthz", "GET, HEAD"},
+		{"POST", "/metrics", "GET, HEAD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			w := do(t, h, httptest.NewRequest(tt.method, tt.path, nil))
+			checkJSONError(t, w, http.StatusMethodNotAllowed, "not allowed")
+			if got := w.Header().Get("Allow"); got != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
+			}
+		})
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	checkJSONError(t, do(t, h, httptest.NewRequest("GET", "/api/v2/predict", nil)), 404, "no such endpoint")
+	if w := do(t, h, httptest.NewRequest("GET", "/nope.html", nil)); w.Code != 404 {
+		t.Errorf("GET /nope.html: status %d, want 404", w.Code)
+	}
+}
+
+func TestModel(t *testing.T) {
+	h, _ := newTestServer(t, Options{MaxFiles: 7})
+	w := do(t, h, httptest.NewRequest("GET", "/api/v1/model", nil))
+	if w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	var got struct {
+		Architecture []string          `json:"architecture"`
+		Parameters   int               `json:"parameters"`
+		TestAccuracy float64           `json:"test_accuracy"`
+		Training     map[string]string `json:"training"`
+		Limits       limits            `json:"limits"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Architecture) != 2 || got.Parameters != 225034 || got.TestAccuracy != 0.9912 || got.Training["epochs"] != "5" {
+		t.Errorf("model = %+v", got)
+	}
+	if got.Limits.MaxFiles != 7 || got.Limits.MaxBodyBytes != defaultMaxBodyBytes || got.Limits.MaxConcurrent < 1 {
+		t.Errorf("limits = %+v", got.Limits)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	w := do(t, h, httptest.NewRequest("GET", "/healthz", nil))
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"ok"`) {
+		t.Errorf("healthz: %d %s", w.Code, w.Body)
+	}
+}
+
+func getMetrics(t *testing.T, h http.Handler) string {
+	t.Helper()
+	w := do(t, h, httptest.NewRequest("GET", "/metrics", nil))
+	if w.Code != 200 {
+		t.Fatalf("metrics: status %d", w.Code)
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("metrics Content-Type = %q", ct)
+	}
+	return w.Body.String()
+}
+
+func TestMetrics(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	body, ct := multipartBody(t, file{"images", "a.png", "digit:7"}, file{"images", "b.png", "digit:7"}, file{"images", "c.png", "bad"})
+	req := httptest.NewRequest("POST", "/api/v1/predict", body)
+	req.Header.Set("Content-Type", ct)
+	do(t, h, req)
+	do(t, h, httptest.NewRequest("GET", "/healthz", nil))
+	do(t, h, httptest.NewRequest("GET", "/api/v1/predict", nil))
+	do(t, h, httptest.NewRequest("PATCH", "/no/such/thing", nil))
+
+	m := getMetrics(t, h)
+	for _, want := range []string{
+		"# TYPE digitnet_http_requests_total counter\n",
+		`digitnet_http_requests_total{route="POST /api/v1/predict",code="200"} 1` + "\n",
+		`digitnet_http_requests_total{route="GET /healthz",code="200"} 1` + "\n",
+		`digitnet_http_requests_total{route="/api/v1/predict",code="405"} 1` + "\n",
+		`digitnet_http_requests_total{route="/",code="405"} 1` + "\n",
+		"# TYPE digitnet_http_request_duration_seconds histogram\n",
+		`digitnet_http_request_duration_seconds_bucket{route="POST /api/v1/predict",le="+Inf"} 1` + "\n",
+		`digitnet_http_request_duration_seconds_count{route="GET /healthz"} 1` + "\n",
+		`digitnet_predictions_total{digit="7"} 2` + "\n",
+		`digitnet_predictions_total{digit="0"} 0` + "\n",
+		`digitnet_images_total{outcome="ok"} 2` + "\n",
+		`digitnet_images_total{outcome="error"} 1` + "\n",
+		"go_goroutines ",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// Every sample line is "name{labels} value" or "name value".
+	sample := regexp.MustCompile(`^[a-z_]+(\{([a-z]+="[^"]*",?)+\})? [0-9.e+-]+\n$`)
+	for line := range strings.Lines(m) {
+		if !strings.HasPrefix(line, "#") && !sample.MatchString(line) {
+			t.Errorf("bad sample line %q", line)
+		}
+	}
+}
+
+func TestPanicBecomes500(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("panic"))
+	req.Header.Set("Content-Type", "image/png")
+	checkJSONError(t, do(t, h, req), 500, "internal error")
+	// The slot was released: the next request is served.
+	req = httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("digit:1"))
+	req.Header.Set("Content-Type", "image/png")
+	decodeResults(t, do(t, h, req))
+}
+
+func TestPage(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	tests := []struct{ path, contentType, contains string }{
+		{"/", "text/html", `id="files"`},
+		{"/app.js", "text/javascript", "api/v1/predict"},
+		{"/style.css", "text/css", "@media"},
+		{"/examples/digit-7.png", "image/png", "\x89PNG"},
+	}
+	for _, tt := range tests {
+		w := do(t, h, httptest.NewRequest("GET", tt.path, nil))
+		if w.Code != 200 {
+			t.Errorf("GET %s: status %d", tt.path, w.Code)
+			continue
+		}
+		if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, tt.contentType) {
+			t.Errorf("GET %s: Content-Type %q, want %s", tt.path, ct, tt.contentType)
+		}
+		if !strings.Contains(w.Body.String(), tt.contains) {
+			t.Errorf("GET %s: body lacks %q", tt.path, tt.contains)
+		}
+		if w.Header().Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: no Content-Security-Policy", tt.path)
+		}
+	}
+}
+
+// TestGracefulShutdown checks that cancelling serve's context lets an
+// in-flight request finish before serve returns.
+func TestGracefulShutdown(t *testing.T) {
+	h, fr := newTestServer(t, Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, h, slog.New(slog.NewTextHandler(t.Output(), nil)), 5*time.Second) }()
+
+	type reply struct {
+		status int
+		body   string
+		err    error
+	}
+	replies := make(chan reply, 1)
+	go func() {
+		resp, err := http.Post("http://"+ln.Addr().String()+"/api/v1/predict", "image/png", strings.NewReader("block"))
+		if err != nil {
+			replies <- reply{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		replies <- reply{status: resp.StatusCode, body: string(b)}
+	}()
+	<-fr.entered
+	cancel()
+	select {
+	case err := <-done:
+		t.Fatalf("serve returned %v while a request was in flight", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(fr.release)
+	r := <-replies
+	if r.err != nil || r.status != 200 {
+		t.Errorf("in-flight request: %d %q %v, want 200", r.status, r.body, r.err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+func TestRunBadModel(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	err := Run(context.Background(), Config{Addr: "127.0.0.1:0", ModelPath: t.TempDir() + "/missing.safetensors"}, logger)
+	if err == nil || !strings.HasPrefix(err.Error(), "server: loading model") {
+		t.Errorf("Run with a missing model = %v, want a loading error", err)
+	}
+}

@@ -44,14 +44,18 @@ func newOp(p layerPlan) op {
 // linearForward computes y = x·W + b (x is m×k, W is k×f), then ReLU if asked.
 func linearForward(y, x, w, b []float32, m, k, f int, relu bool) {
 	matmul.Gemm(false, false, m, f, k, x, k, w, f, 0, y, f)
+	b = b[:f]
 	for i := 0; i < m; i++ {
 		row := y[i*f : i*f+f]
-		for j, bj := range b[:f] {
-			v := row[j] + bj
-			if relu && v < 0 {
-				v = 0
+		row = row[:len(b)]
+		if relu {
+			for j, bj := range b {
+				row[j] = max(row[j]+bj, 0)
 			}
-			row[j] = v
+		} else {
+			for j, bj := range b {
+				row[j] += bj
+			}
 		}
 	}
 }
@@ -183,25 +187,35 @@ func (mp *maxPool) forward(_, x []float32, n int) []float32 {
 		mp.arg = make([]int32, n*out.Size())
 	}
 	mp.arg = mp.arg[:n*out.Size()]
+	C := in.C
 	o := 0
 	for b := 0; b < n; b++ {
 		base := b * in.Size()
 		for oy := 0; oy < out.H; oy++ {
 			for ox := 0; ox < out.W; ox++ {
-				for ch := 0; ch < in.C; ch++ {
-					best := base + ((oy*s)*in.W+ox*s)*in.C + ch
-					for dy := 0; dy < s; dy++ {
-						for dx := 0; dx < s; dx++ {
-							i := base + ((oy*s+dy)*in.W+ox*s+dx)*in.C + ch
-							if x[i] > x[best] {
-								best = i
+				// Channels are contiguous in NHWC, so the window is s*s
+				// runs of C values: compare whole runs, channel by channel.
+				y := mp.y[o : o+C]
+				arg := mp.arg[o : o+C]
+				first := base + ((oy*s)*in.W+ox*s)*C
+				copy(y, x[first:first+C])
+				for ch := range arg {
+					arg[ch] = int32(first + ch)
+				}
+				for dy := 0; dy < s; dy++ {
+					for dx := 0; dx < s; dx++ {
+						start := base + ((oy*s+dy)*in.W+ox*s+dx)*C
+						run := x[start : start+C]
+						run = run[:len(y)]
+						for ch, v := range run {
+							if v > y[ch] {
+								y[ch] = v
+								arg[ch] = int32(start + ch)
 							}
 						}
 					}
-					mp.y[o] = x[best]
-					mp.arg[o] = int32(best)
-					o++
 				}
+				o += C
 			}
 		}
 	}

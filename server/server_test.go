@@ -89,7 +89,7 @@ func newTestServer(t *testing.T, opts Options) (http.Handler, *fakeReader) {
 
 type file struct{ field, name, body string }
 
-func multipartBody(t *testing.T, files ...file) (*bytes.Buffer, string) {
+func multipartBody(t testing.TB, files ...file) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

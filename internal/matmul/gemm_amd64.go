@@ -23,7 +23,7 @@ const (
 func archKernels() []*kernel {
 	var ks []*kernel
 	if useAVX512 {
-		ks = append(ks, &kernel{name: "avx512", mr: avx512MR, nr: avx512NR, kc: 256, mc: 14 * 24, nc: 512, tile: tileAVX512})
+		ks = append(ks, &kernel{name: "avx512", mr: avx512MR, nr: avx512NR, kc: 256, mc: 14 * 24, nc: 512, maskedB: true, tile: tileAVX512})
 	}
 	if useAVX2 {
 		ks = append(ks, &kernel{name: "avx2", mr: avx2MR, nr: avx2NR, kc: 256, mc: 6 * 32, nc: 512, tile: tileAVX2})
@@ -33,94 +33,81 @@ func archKernels() []*kernel {
 
 // tileAVX512 runs the rows-high assembly kernel; the column mask keeps loads
 // and stores inside the tile, so edges need no copy.
-func tileAVX512(rows, cols, k int, a, b, c []float32, ldc int, beta float32) {
+func tileAVX512(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32) {
 	// Bounds proofs for the memory the assembly touches.
-	_ = a[k*avx512MR-1]
-	_ = b[k*avx512NR-1]
+	_ = a[(k-1)*lda+rows-1]
+	_ = b[(k-1)*ldb+cols-1]
 	_ = c[(rows-1)*ldc+cols-1]
-	avx512Rows(rows, k, &a[0], &b[0], &c[0], ldc, beta, uint32(uint64(1)<<cols-1))
+	avx512Rows(rows, k, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, uint32(uint64(1)<<cols-1))
 }
 
 // avx512Rows calls the rows-high kernel. Direct calls, unlike a table of
 // func values, keep the stubs' noescape promise, so scratch tiles stay on
 // the stack.
-func avx512Rows(rows, k int, a, b, c *float32, ldc int, beta float32, mask uint32) {
+func avx512Rows(rows, k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32) {
 	switch rows {
 	case 1:
-		gemmAVX512x1(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x1(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 2:
-		gemmAVX512x2(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x2(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 3:
-		gemmAVX512x3(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x3(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 4:
-		gemmAVX512x4(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x4(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 5:
-		gemmAVX512x5(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x5(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 6:
-		gemmAVX512x6(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x6(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 7:
-		gemmAVX512x7(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x7(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 8:
-		gemmAVX512x8(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x8(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 9:
-		gemmAVX512x9(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x9(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 10:
-		gemmAVX512x10(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x10(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 11:
-		gemmAVX512x11(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x11(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 12:
-		gemmAVX512x12(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x12(k, a, lda, b, ldb, c, ldc, beta, mask)
 	case 13:
-		gemmAVX512x13(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x13(k, a, lda, b, ldb, c, ldc, beta, mask)
 	default:
-		gemmAVX512x14(k, a, b, c, ldc, beta, mask)
+		gemmAVX512x14(k, a, lda, b, ldb, c, ldc, beta, mask)
 	}
 }
 
 // tileAVX2 runs the rows-high assembly kernel, going through a scratch tile
 // when fewer than avx2NR columns remain.
-func tileAVX2(rows, cols, k int, a, b, c []float32, ldc int, beta float32) {
-	_ = a[k*avx2MR-1]
-	_ = b[k*avx2NR-1]
+func tileAVX2(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32) {
+	_ = a[(k-1)*lda+rows-1]
+	_ = b[(k-1)*ldb+avx2NR-1] // all avx2NR columns are read: B is packed or wide enough
 	_ = c[(rows-1)*ldc+cols-1]
 	if cols == avx2NR {
-		avx2Rows(rows, k, &a[0], &b[0], &c[0], ldc, beta)
+		avx2Rows(rows, k, &a[0], lda, &b[0], ldb, &c[0], ldc, beta)
 		return
 	}
 	var t [avx2MR][avx2NR]float32
-	avx2Rows(rows, k, &a[0], &b[0], &t[0][0], avx2NR, 0)
+	avx2Rows(rows, k, &a[0], lda, &b[0], ldb, &t[0][0], avx2NR, 0)
 	for r := 0; r < rows; r++ {
-		row := c[r*ldc : r*ldc+cols]
-		src := t[r][:cols]
-		switch beta {
-		case 0:
-			copy(row, src)
-		case 1:
-			for j, v := range src {
-				row[j] += v
-			}
-		default:
-			for j, v := range src {
-				row[j] = v + beta*row[j]
-			}
-		}
+		storeRow(t[r][:cols], c[r*ldc:r*ldc+cols], beta)
 	}
 }
 
 // avx2Rows calls the rows-high kernel (see avx512Rows).
-func avx2Rows(rows, k int, a, b, c *float32, ldc int, beta float32) {
+func avx2Rows(rows, k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32) {
 	switch rows {
 	case 1:
-		gemmAVX2x1(k, a, b, c, ldc, beta)
+		gemmAVX2x1(k, a, lda, b, ldb, c, ldc, beta)
 	case 2:
-		gemmAVX2x2(k, a, b, c, ldc, beta)
+		gemmAVX2x2(k, a, lda, b, ldb, c, ldc, beta)
 	case 3:
-		gemmAVX2x3(k, a, b, c, ldc, beta)
+		gemmAVX2x3(k, a, lda, b, ldb, c, ldc, beta)
 	case 4:
-		gemmAVX2x4(k, a, b, c, ldc, beta)
+		gemmAVX2x4(k, a, lda, b, ldb, c, ldc, beta)
 	case 5:
-		gemmAVX2x5(k, a, b, c, ldc, beta)
+		gemmAVX2x5(k, a, lda, b, ldb, c, ldc, beta)
 	default:
-		gemmAVX2x6(k, a, b, c, ldc, beta)
+		gemmAVX2x6(k, a, lda, b, ldb, c, ldc, beta)
 	}
 }

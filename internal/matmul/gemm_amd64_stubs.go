@@ -4,142 +4,142 @@
 
 package matmul
 
-// gemmAVX512x1 computes a 1x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x1 computes a 1x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x1(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x2 computes a 2x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x2 computes a 2x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x2(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x3 computes a 3x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x3 computes a 3x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x3(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x3(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x4 computes a 4x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x4 computes a 4x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x4(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x5 computes a 5x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x5 computes a 5x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x5(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x5(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x6 computes a 6x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x6 computes a 6x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x6(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x6(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x7 computes a 7x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x7 computes a 7x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x7(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x7(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x8 computes a 8x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x8 computes a 8x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x8(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x9 computes a 9x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x9 computes a 9x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x9(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x9(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x10 computes a 10x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x10 computes a 10x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x10(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x10(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x11 computes a 11x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x11 computes a 11x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x11(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x11(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x12 computes a 12x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x12 computes a 12x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x12(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x12(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x13 computes a 13x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x13 computes a 13x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x13(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x13(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x14 computes a 14x32 tile of C (columns chosen by mask) from
-// a packed A panel with stride 14 and a packed B panel with stride 32.
+// gemmAVX512x14 computes a 14x32 tile of C, columns chosen by mask (bit j
+// for column j), from A and B panels whose k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX512x14(k int, a *float32, b *float32, c *float32, ldc int, beta float32, mask uint32)
+func gemmAVX512x14(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX2x1 computes a full 1x16 tile of C from a packed A panel
-// with stride 6 and a packed B panel with stride 16.
+// gemmAVX2x1 computes a full 1x16 tile of C from A and B panels whose
+// k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX2x1(k int, a *float32, b *float32, c *float32, ldc int, beta float32)
+func gemmAVX2x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x2 computes a full 2x16 tile of C from a packed A panel
-// with stride 6 and a packed B panel with stride 16.
+// gemmAVX2x2 computes a full 2x16 tile of C from A and B panels whose
+// k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX2x2(k int, a *float32, b *float32, c *float32, ldc int, beta float32)
+func gemmAVX2x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x3 computes a full 3x16 tile of C from a packed A panel
-// with stride 6 and a packed B panel with stride 16.
+// gemmAVX2x3 computes a full 3x16 tile of C from A and B panels whose
+// k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX2x3(k int, a *float32, b *float32, c *float32, ldc int, beta float32)
+func gemmAVX2x3(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x4 computes a full 4x16 tile of C from a packed A panel
-// with stride 6 and a packed B panel with stride 16.
+// gemmAVX2x4 computes a full 4x16 tile of C from A and B panels whose
+// k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX2x4(k int, a *float32, b *float32, c *float32, ldc int, beta float32)
+func gemmAVX2x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x5 computes a full 5x16 tile of C from a packed A panel
-// with stride 6 and a packed B panel with stride 16.
+// gemmAVX2x5 computes a full 5x16 tile of C from A and B panels whose
+// k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX2x5(k int, a *float32, b *float32, c *float32, ldc int, beta float32)
+func gemmAVX2x5(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x6 computes a full 6x16 tile of C from a packed A panel
-// with stride 6 and a packed B panel with stride 16.
+// gemmAVX2x6 computes a full 6x16 tile of C from A and B panels whose
+// k steps are lda and ldb elements apart.
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
-func gemmAVX2x6(k int, a *float32, b *float32, c *float32, ldc int, beta float32)
+func gemmAVX2x6(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)

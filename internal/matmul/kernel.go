@@ -10,18 +10,23 @@ type kernel struct {
 	mc     int // rows of A packed per block (multiple of mr): mc×kc stays in L2
 	nc     int // columns of B packed per block (multiple of nr)
 
+	// maskedB: tile reads only cols columns of B, so an unpacked B can be
+	// read in place up to its last column; otherwise tile reads all nr.
+	maskedB bool
+
 	// tile computes the rows×cols top-left block of one register tile,
 	//
-	//	C[r*ldc+j] = sum over p < k of a[p*mr+r]*b[p*nr+j] + beta*C[r*ldc+j]
+	//	C[r*ldc+j] = sum over p < k of a[p*lda+r]*b[p*ldb+j] + beta*C[r*ldc+j]
 	//
-	// from packed panels a (k×mr) and b (k×nr), with 1 ≤ rows ≤ mr,
-	// 1 ≤ cols ≤ nr and k ≥ 1. C is not read when beta is +0. c starts at the
-	// tile's top-left element and must hold (rows-1)*ldc+cols elements.
-	tile func(rows, cols, k int, a, b, c []float32, ldc int, beta float32)
+	// with 1 ≤ rows ≤ mr, 1 ≤ cols ≤ nr and k ≥ 1. C is not read when beta is
+	// +0. Packed panels have lda = mr and ldb = nr; a transposed A or a plain
+	// B can be read in place with their own strides. c starts at the tile's
+	// top-left element.
+	tile func(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32)
 }
 
 // goKernel is the portable fallback, present on every platform.
-var goKernel = &kernel{name: "go", mr: goMR, nr: goNR, kc: 256, mc: 128, nc: 1024, tile: tileGo}
+var goKernel = &kernel{name: "go", mr: goMR, nr: goNR, kc: 256, mc: 128, nc: 1024, maskedB: true, tile: tileGo}
 
 // kernels lists the kernels this machine can run, best first; the last is
 // always goKernel.

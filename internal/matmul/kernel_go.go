@@ -8,18 +8,22 @@ const (
 )
 
 // tileGo is the portable micro-kernel and the specification of the assembly
-// ones: one goMR×goNR tile of C from packed panels (see kernel.tile). The Go
-// compiler emits no FMA for float32, so this is plain multiply-add.
-func tileGo(rows, cols, k int, a, b, c []float32, ldc int, beta float32) {
-	a = a[:k*goMR]
-	b = b[:k*goNR]
+// ones (see kernel.tile). The Go compiler emits no FMA for float32, so this
+// is plain multiply-add; partial tiles take a simple loop.
+func tileGo(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32) {
+	if rows < goMR || cols < goNR {
+		tileGoEdge(rows, cols, k, a, lda, b, ldb, c, ldc, beta)
+		return
+	}
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32
 	var c30, c31, c32, c33 float32
-	for len(a) >= goMR && len(b) >= goNR {
-		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
-		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+	for p := 0; p < k; p++ {
+		ap := a[p*lda : p*lda+4]
+		bp := b[p*ldb : p*ldb+4]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
@@ -36,8 +40,6 @@ func tileGo(rows, cols, k int, a, b, c []float32, ldc int, beta float32) {
 		c31 += a3 * b1
 		c32 += a3 * b2
 		c33 += a3 * b3
-		a = a[goMR:]
-		b = b[goNR:]
 	}
 	acc := [goMR][goNR]float32{
 		{c00, c01, c02, c03},
@@ -45,25 +47,40 @@ func tileGo(rows, cols, k int, a, b, c []float32, ldc int, beta float32) {
 		{c20, c21, c22, c23},
 		{c30, c31, c32, c33},
 	}
-	storeTile(acc[:rows], cols, c, ldc, beta)
+	for r := range acc {
+		storeRow(acc[r][:], c[r*ldc:r*ldc+goNR], beta)
+	}
 }
 
-// storeTile writes the first cols columns of acc's rows to C with beta.
-func storeTile(acc [][goNR]float32, cols int, c []float32, ldc int, beta float32) {
-	for r := range acc {
-		row := c[r*ldc : r*ldc+cols]
-		src := acc[r][:cols]
-		switch beta {
-		case 0:
-			copy(row, src)
-		case 1:
-			for j, v := range src {
-				row[j] += v
+// tileGoEdge is tileGo for a partial tile.
+func tileGoEdge(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32) {
+	var acc [goNR]float32
+	for r := 0; r < rows; r++ {
+		acc = [goNR]float32{}
+		for p := 0; p < k; p++ {
+			av := a[p*lda+r]
+			bp := b[p*ldb : p*ldb+cols]
+			for j, bv := range bp {
+				acc[j] += av * bv
 			}
-		default:
-			for j, v := range src {
-				row[j] = v + beta*row[j]
-			}
+		}
+		storeRow(acc[:cols], c[r*ldc:r*ldc+cols], beta)
+	}
+}
+
+// storeRow sets row = acc + beta·row, not reading row when beta is 0.
+func storeRow(acc, row []float32, beta float32) {
+	row = row[:len(acc)]
+	switch beta {
+	case 0:
+		copy(row, acc)
+	case 1:
+		for j, v := range acc {
+			row[j] += v
+		}
+	default:
+		for j, v := range acc {
+			row[j] = v + beta*row[j]
 		}
 	}
 }

@@ -34,6 +34,14 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	// A single row of A, or column of B, is the same vector either way;
+	// the transposed A and plain B layouts are the ones read in place.
+	if m == 1 && !transA {
+		g.transA, g.lda = true, 1
+	}
+	if n == 1 && transB {
+		g.transB, g.ldb = false, 1
+	}
 	kn := active.Load()
 	if workers := runtime.GOMAXPROCS(0); workers > 1 && 2*m*n*k >= parallelFlops {
 		if gemmParallel(kn, &g, workers) {
@@ -144,18 +152,37 @@ func blocks(total, size, unit int) int {
 	return (bl + unit - 1) / unit * unit
 }
 
+// Reading a panel in place instead of packing it pays when few register
+// tiles reuse it: a B panel is reused by every row tile, an A panel by every
+// column tile.
+const (
+	directMaxRowTiles = 4
+	directMaxColTiles = 4
+)
+
 // gemmSerial runs the GotoBLAS loop nest on the calling goroutine: for each
 // nc-wide column block and kc-deep slice, pack op(B); for each mc-high row
 // block pack op(A); then sweep the register tiles. Later k slices
-// accumulate into C with beta 1.
+// accumulate into C with beta 1. A transposed A and a plain B already have
+// the layout of a packed panel apart from the stride, so small products
+// read them in place.
 func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 	m, n, k := g.m, g.n, g.k
 	mr, nr := kn.mr, kn.nr
+	directA := g.transA && n <= directMaxColTiles*nr
+	directB := !g.transB && m <= directMaxRowTiles*mr && (kn.maskedB || n%nr == 0)
 	kc := blocks(k, kn.kc, 1)
+	if directA && directB {
+		kc = k
+	}
 	mc := blocks(m, kn.mc, mr)
 	nc := blocks(n, kn.nc, nr)
-	ws.ap = grow(ws.ap, min(mc, (m+mr-1)/mr*mr)*kc)
-	ws.bp = grow(ws.bp, kc*min(nc, (n+nr-1)/nr*nr))
+	if !directA {
+		ws.ap = grow(ws.ap, min(mc, (m+mr-1)/mr*mr)*kc)
+	}
+	if !directB {
+		ws.bp = grow(ws.bp, kc*min(nc, (n+nr-1)/nr*nr))
+	}
 	for jc := 0; jc < n; jc += nc {
 		ncur := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -164,24 +191,41 @@ func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 			if pc > 0 {
 				beta = 1
 			}
-			if g.transB {
+			switch {
+			case directB:
+			case g.transB:
 				packB(nr, kcur, ncur, g.b[jc*g.ldb+pc:], g.ldb, true, ws.bp)
-			} else {
+			default:
 				packB(nr, kcur, ncur, g.b[pc*g.ldb+jc:], g.ldb, false, ws.bp)
 			}
 			for ic := 0; ic < m; ic += mc {
 				mcur := min(mc, m-ic)
-				if g.transA {
+				switch {
+				case directA:
+				case g.transA:
 					packA(mr, mcur, kcur, g.a[pc*g.lda+ic:], g.lda, true, ws.ap)
-				} else {
+				default:
 					packA(mr, mcur, kcur, g.a[ic*g.lda+pc:], g.lda, false, ws.ap)
 				}
 				for jr := 0; jr < ncur; jr += nr {
 					cols := min(nr, ncur-jr)
-					bpan := ws.bp[jr*kcur:]
+					var bpan []float32
+					ldb := nr
+					if directB {
+						bpan, ldb = g.b[pc*g.ldb+jc+jr:], g.ldb
+					} else {
+						bpan = ws.bp[jr*kcur:]
+					}
 					for ir := 0; ir < mcur; ir += mr {
 						rows := min(mr, mcur-ir)
-						kn.tile(rows, cols, kcur, ws.ap[ir*kcur:], bpan, g.c[(ic+ir)*g.ldc+jc+jr:], g.ldc, beta)
+						var apan []float32
+						lda := mr
+						if directA {
+							apan, lda = g.a[pc*g.lda+ic+ir:], g.lda
+						} else {
+							apan = ws.ap[ir*kcur:]
+						}
+						kn.tile(rows, cols, kcur, apan, lda, bpan, ldb, g.c[(ic+ir)*g.ldc+jc+jr:], g.ldc, beta)
 					}
 				}
 			}

@@ -8,13 +8,12 @@
 // Every kernel computes one register tile of C from packed panels:
 //
 //	C[r][j] = acc[r][j] + beta*C[r][j]   (C not read when beta is +0)
-//	acc[r][j] = sum over p < k of a[p*MR+r] * b[p*NR+j]
+//	acc[r][j] = sum over p < k of a[p*lda+r] * b[p*ldb+j]
 //
 // for r < rows (the rows variant) and the columns selected by mask (AVX-512)
 // or all NR columns (AVX2); tileGo in ../kernel_go.go is the same loop in Go.
-// The packed A panel always has the stride MR of the largest variant, so a
-// partial panel at the bottom edge of A is read by a smaller-rows kernel
-// without repacking.
+// The strides are arguments so the kernels read packed panels (lda = MR,
+// ldb = NR) as well as panels of a transposed A or a plain B in place.
 package main
 
 import (
@@ -59,15 +58,17 @@ func betaMode(prefix string) {
 
 func genAVX512(rows int) {
 	name := fmt.Sprintf("gemmAVX512x%d", rows)
-	TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, beta float32, mask uint32)")
-	Doc(fmt.Sprintf("%s computes a %dx%d tile of C (columns chosen by mask) from", name, rows, avx512NR),
-		fmt.Sprintf("a packed A panel with stride %d and a packed B panel with stride %d.", avx512MR, avx512NR),
+	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)")
+	Doc(fmt.Sprintf("%s computes a %dx%d tile of C, columns chosen by mask (bit j", name, rows, avx512NR),
+		"for column j), from A and B panels whose k steps are lda and ldb elements apart.",
 		"See tileGo in kernel_go.go for the loop it computes.")
 	Pragma("noescape")
 
-	k := Load(Param("k"), GP64())
-	a := Load(Param("a"), GP64())
-	b := Load(Param("b"), GP64())
+	k, a, lda, b, ldb := loadPanels()
+	mask := Load(Param("mask"), GP32())
+	KMOVW(mask, K1)
+	SHRL(U8(16), mask)
+	KMOVW(mask, K2)
 
 	acc := make([][2]VecVirtual, rows)
 	for r := range acc {
@@ -77,45 +78,25 @@ func genAVX512(rows int) {
 		}
 	}
 
-	step := func(u int) {
+	// One k step. The B loads are masked like the stores, so a B panel read
+	// in place from an unpacked matrix never reads past its last column.
+	step := func() {
 		b0, b1 := ZMM(), ZMM()
-		VMOVUPS(Mem{Base: b, Disp: u * avx512NR * 4}, b0)
-		VMOVUPS(Mem{Base: b, Disp: u*avx512NR*4 + 64}, b1)
+		VMOVUPS_Z(Mem{Base: b}, K1, b0)
+		VMOVUPS_Z(Mem{Base: b, Disp: 64}, K2, b1)
 		for r := 0; r < rows; r++ {
-			m := Mem{Base: a, Disp: (u*avx512MR + r) * 4}
+			m := Mem{Base: a, Disp: r * 4}
 			VFMADD231PS_BCST(m, b0, acc[r][0])
 			VFMADD231PS_BCST(m, b1, acc[r][1])
 		}
+		ADDQ(lda, a)
+		ADDQ(ldb, b)
 	}
+	kLoop(name, k, step)
 
-	Label(name + "_loop4")
-	CMPQ(k, U8(unroll))
-	JL(LabelRef(name + "_tail"))
-	for u := 0; u < unroll; u++ {
-		step(u)
-	}
-	ADDQ(U32(unroll*avx512MR*4), a)
-	ADDQ(U32(unroll*avx512NR*4), b)
-	SUBQ(U8(unroll), k)
-	JMP(LabelRef(name + "_loop4"))
-
-	Label(name + "_tail")
-	TESTQ(k, k)
-	JZ(LabelRef(name + "_store"))
-	step(0)
-	ADDQ(U32(avx512MR*4), a)
-	ADDQ(U32(avx512NR*4), b)
-	DECQ(k)
-	JMP(LabelRef(name + "_tail"))
-
-	Label(name + "_store")
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
-	mask := Load(Param("mask"), GP32())
-	KMOVW(mask, K1)
-	SHRL(U8(16), mask)
-	KMOVW(mask, K2)
 	betaMode(name)
 
 	// Scale: C = acc + beta*C.
@@ -170,15 +151,13 @@ func genAVX512(rows int) {
 
 func genAVX2(rows int) {
 	name := fmt.Sprintf("gemmAVX2x%d", rows)
-	TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, beta float32)")
-	Doc(fmt.Sprintf("%s computes a full %dx%d tile of C from a packed A panel", name, rows, avx2NR),
-		fmt.Sprintf("with stride %d and a packed B panel with stride %d.", avx2MR, avx2NR),
+	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)")
+	Doc(fmt.Sprintf("%s computes a full %dx%d tile of C from A and B panels whose", name, rows, avx2NR),
+		"k steps are lda and ldb elements apart.",
 		"See tileGo in kernel_go.go for the loop it computes.")
 	Pragma("noescape")
 
-	k := Load(Param("k"), GP64())
-	a := Load(Param("a"), GP64())
-	b := Load(Param("b"), GP64())
+	k, a, lda, b, ldb := loadPanels()
 
 	acc := make([][2]VecVirtual, rows)
 	for r := range acc {
@@ -188,39 +167,21 @@ func genAVX2(rows int) {
 		}
 	}
 
-	step := func(u int) {
+	step := func() {
 		b0, b1 := YMM(), YMM()
-		VMOVUPS(Mem{Base: b, Disp: u * avx2NR * 4}, b0)
-		VMOVUPS(Mem{Base: b, Disp: u*avx2NR*4 + 32}, b1)
+		VMOVUPS(Mem{Base: b}, b0)
+		VMOVUPS(Mem{Base: b, Disp: 32}, b1)
 		for r := 0; r < rows; r++ {
 			t := YMM()
-			VBROADCASTSS(Mem{Base: a, Disp: (u*avx2MR + r) * 4}, t)
+			VBROADCASTSS(Mem{Base: a, Disp: r * 4}, t)
 			VFMADD231PS(t, b0, acc[r][0])
 			VFMADD231PS(t, b1, acc[r][1])
 		}
+		ADDQ(lda, a)
+		ADDQ(ldb, b)
 	}
+	kLoop(name, k, step)
 
-	Label(name + "_loop4")
-	CMPQ(k, U8(unroll))
-	JL(LabelRef(name + "_tail"))
-	for u := 0; u < unroll; u++ {
-		step(u)
-	}
-	ADDQ(U32(unroll*avx2MR*4), a)
-	ADDQ(U32(unroll*avx2NR*4), b)
-	SUBQ(U8(unroll), k)
-	JMP(LabelRef(name + "_loop4"))
-
-	Label(name + "_tail")
-	TESTQ(k, k)
-	JZ(LabelRef(name + "_store"))
-	step(0)
-	ADDQ(U32(avx2MR*4), a)
-	ADDQ(U32(avx2NR*4), b)
-	DECQ(k)
-	JMP(LabelRef(name + "_tail"))
-
-	Label(name + "_store")
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
@@ -276,4 +237,38 @@ func paramAddr(name string) Mem {
 		panic(err)
 	}
 	return p.Addr
+}
+
+// loadPanels loads the k count and the panel pointers, with the k-step
+// strides turned into bytes.
+func loadPanels() (k, a, lda, b, ldb Register) {
+	k = Load(Param("k"), GP64())
+	a = Load(Param("a"), GP64())
+	lda = Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	b = Load(Param("b"), GP64())
+	ldb = Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb)
+	return k, a, lda, b, ldb
+}
+
+// kLoop runs step k times, unrolled.
+func kLoop(name string, k Register, step func()) {
+	Label(name + "_loop")
+	CMPQ(k, U8(unroll))
+	JL(LabelRef(name + "_tail"))
+	for u := 0; u < unroll; u++ {
+		step()
+	}
+	SUBQ(U8(unroll), k)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_tail")
+	TESTQ(k, k)
+	JZ(LabelRef(name + "_store"))
+	step()
+	DECQ(k)
+	JMP(LabelRef(name + "_tail"))
+
+	Label(name + "_store")
 }

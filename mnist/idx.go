@@ -19,7 +19,7 @@ import (
 const (
 	MaxImages = 1 << 24 // images or labels in one file
 	MaxSide   = 1 << 12 // rows or columns of one image
-	MaxPixels = 1 << 31 // total pixel bytes in one file (2 GiB)
+	MaxPixels = 1 << 30 // total pixel bytes in one file (1 GiB)
 )
 
 // Set is one part (training or test) of the database.
@@ -71,6 +71,10 @@ func message(file, msg string, err error) string {
 	}
 	return s
 }
+
+// maxDeflateRatio bounds how much deflate can expand its input: a 258-byte
+// match costs at least two bits, so about 1032 to 1 (RFC 1951, section 3.2.5).
+const maxDeflateRatio = 1040
 
 // kind describes one of the two IDX layouts we read.
 type kind struct {
@@ -209,9 +213,12 @@ func readIDX(r io.Reader, k kind, name string, src source) ([]byte, []int, error
 				return nil, nil, lengthError(name, what(), total, uint64(src.size))
 			}
 			exact = true
-		} else if src.tail != nil && src.size >= 18 {
+		} else if src.tail != nil && src.size >= 18 && total <= maxDeflateRatio*uint64(src.size) {
 			// The gzip trailer's ISIZE is the decompressed length mod 2^32.
-			// It is only a hint for allocation; the reading below checks.
+			// It is only a hint for allocation (the reading below checks),
+			// and is ignored when the header asks for more than deflate
+			// could possibly expand the file to, so a small file with a
+			// lying header and trailer cannot reserve a gigabyte.
 			var b [4]byte
 			if _, err := src.tail.ReadAt(b[:], src.size-4); err == nil && binary.LittleEndian.Uint32(b[:]) == uint32(total) {
 				exact = true

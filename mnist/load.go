@@ -203,6 +203,9 @@ func goModuleDir(ctx context.Context, opt Options) (string, error) {
 	opt.logger().Info("mnist: asking the go command for the module", "module", GoModule)
 	cmd := exec.CommandContext(ctx, bin, "mod", "download", "-json", GoModule)
 	cmd.Dir = tmp
+	// If go leaves a child (git, say) holding its output open after the
+	// timeout kills it, do not wait for the child.
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GO111MODULE=on", "GOFLAGS=")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -1,12 +1,15 @@
 package mnist
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -187,6 +190,46 @@ func swap(tb testing.TB, dir, a, b string) {
 	for _, mv := range [][2]string{{pa, tmp}, {pb, pa}, {tmp, pb}} {
 		if err := os.Rename(mv[0], mv[1]); err != nil {
 			tb.Fatal(err)
+		}
+	}
+}
+
+// TestLyingHeaderMemory checks that a small file whose header (and gzip
+// trailer) claims 800 MB of pixels is rejected without reserving them.
+func TestLyingHeaderMemory(t *testing.T) {
+	td := useTiny(t)
+	const n, side = 1 << 20, 28
+	lie := idx(0x803, []uint32{n, side, side}, make([]byte, 100))
+	lieGz := gz(t, lie)
+	binary.LittleEndian.PutUint32(lieGz[len(lieGz)-4:], uint32(16+n*side*side)) // ISIZE agrees with the lie
+	for _, tc := range []struct {
+		name string
+		read func() error
+	}{
+		{"ReadImages", func() error { _, _, _, _, err := ReadImages(bytes.NewReader(lie)); return err }},
+		{"ReadImages gzip", func() error { _, _, _, _, err := ReadImages(bytes.NewReader(lieGz)); return err }},
+		{"Open raw", func() error {
+			dir := td.write(t, "train-images-idx3-ubyte")
+			put(t, dir, "train-images-idx3-ubyte", lie)
+			_, _, err := Open(dir)
+			return err
+		}},
+		{"Open gzip", func() error {
+			dir := td.write(t)
+			put(t, dir, "train-images-idx3-ubyte.gz", lieGz)
+			_, _, err := Open(dir)
+			return err
+		}},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := tc.read()
+		runtime.ReadMemStats(&after)
+		if errKind(err) != "format" {
+			t.Errorf("%s: got %v, want a FormatError", tc.name, err)
+		}
+		if d := after.TotalAlloc - before.TotalAlloc; d > 8<<20 {
+			t.Errorf("%s: allocated %d bytes", tc.name, d)
 		}
 	}
 }

@@ -16,7 +16,8 @@
 //   - a mild tone curve standing in for gamma jitter: [Gamma].
 //
 // [Augmenter.Apply] draws random parameters and combines them in one pass
-// over the pixels: about 10 µs per image and no allocations, cheap enough to
+// over the pixels: about 11 µs of CPU per image with Default (one core of
+// a 2-vCPU EPYC, under load) and no allocations, cheap enough to
 // run on every image of every epoch.
 //
 // # Determinism

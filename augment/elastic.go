@@ -10,11 +10,13 @@ import (
 //
 // The blur is the expensive part (28*28 pixels times about 6*sigma taps, in
 // two passes, for two fields), so it is only evaluated on a coarse grid of
-// n x n points spaced no more than sigma apart, and the field is then
-// interpolated bilinearly between them. A Gaussian of standard deviation
-// sigma keeps almost nothing at wavelengths shorter than sigma, so the
-// interpolation error is small next to the field itself (the tests check
-// it against the full blur); it cuts the cost about fourfold at sigma 4..6.
+// points spaced no more than sigma apart (9x9 at sigma 5, counting one ring
+// outside the image), and the field is then interpolated between them with
+// Catmull-Rom cubics. The Gaussian leaves little at wavelengths shorter
+// than sigma, so the error is a few percent of the field (the tests check
+// it against the full blur: at sigma 5 and alpha 34, 0.03 px RMS and under
+// 0.2 px at worst, against a 1.06 px RMS field); bilinear interpolation on
+// the same grid was three times worse, for about 15% less time.
 // Noise outside the image counts as zero, so the distortion fades towards
 // the border, where MNIST digits have no ink.
 type elastic struct {
@@ -24,10 +26,11 @@ type elastic struct {
 	idx    [Size][4]int           // pixel i is interpolated from grid points idx[i][0..3] ...
 	cw     [Size][4]float32       // ... with Catmull-Rom weights cw[i][0..3]
 
-	noise [2 * Pixels]float32        // x then y noise
-	tmp   [Size * maxGrid]float32    // tmp[y*n+k]: row y blurred at grid column k
-	grid  [maxGrid * maxGrid]float32 // grid[j*n+k]: field at grid point (k, j)
-	row   [maxGrid]float32
+	noise [2 * Pixels]float32 // x then y noise
+	// For the x field [0] and the y field [1]:
+	tmp  [2][Size * maxGrid]float32    // tmp[f][y*n+k]: row y blurred at grid column k
+	grid [2][maxGrid * maxGrid]float32 // grid[f][j*n+k]: field at grid point (k, j)
+	row  [2][maxGrid]float32
 }
 
 // maxGrid is the most grid points per side: one per pixel plus one beyond
@@ -89,59 +92,76 @@ func (e *elastic) fields(dx, dy []float32, r *rand.Rand, alpha float32) {
 		e.noise[i+2] = float32(u>>32&0xffff)*scale - 1
 		e.noise[i+3] = float32(u>>48)*scale - 1
 	}
-	e.smooth(dx, e.noise[:Pixels], alpha)
-	e.smooth(dy, e.noise[Pixels:], alpha)
+	e.smooth(dx, dy, e.noise[:Pixels], e.noise[Pixels:], alpha)
 }
 
-// smooth writes to dst alpha times noise blurred by the Gaussian, evaluated
-// on the coarse grid and interpolated bilinearly in between.
-func (e *elastic) smooth(dst, noise []float32, alpha float32) {
+// smooth writes to dx and dy alpha times nx and ny blurred by the Gaussian,
+// evaluated on the coarse grid and interpolated in between. The two fields
+// go through the loops together to share the index and weight loads.
+func (e *elastic) smooth(dx, dy, nx, ny []float32, alpha float32) {
 	n := e.n
 	// Horizontal pass: every row, at the grid columns only.
 	for y := range Size {
-		src := noise[y*Size : y*Size+Size]
-		out := e.tmp[y*n : y*n+n]
-		for k := range out {
-			if e.lo[k] > e.hi[k] {
-				out[k] = 0
+		srcX := nx[y*Size : y*Size+Size]
+		srcY := ny[y*Size : y*Size+Size]
+		outX := e.tmp[0][y*n : y*n+n]
+		outY := e.tmp[1][y*n : y*n+n]
+		for k := range outX {
+			lo, hi := e.lo[k], e.hi[k]+1
+			if lo >= hi {
+				outX[k], outY[k] = 0, 0
 				continue
 			}
-			w := e.w[k][e.lo[k] : e.hi[k]+1]
-			s := src[e.lo[k] : e.hi[k]+1]
-			var acc float32
-			for x, v := range s {
-				acc += w[x] * v
+			w := e.w[k][lo:hi]
+			sx := srcX[lo:hi]
+			sy := srcY[lo:hi]
+			sx = sx[:len(w)]
+			sy = sy[:len(w)]
+			var accX, accY float32
+			for x, wx := range w {
+				accX += wx * sx[x]
+				accY += wx * sy[x]
 			}
-			out[k] = acc
+			outX[k], outY[k] = accX, accY
 		}
 	}
 	// Vertical pass: at the grid rows only.
 	for j := range n {
-		out := e.grid[j*n : j*n+n]
-		clear(out)
+		outX := e.grid[0][j*n : j*n+n]
+		outY := e.grid[1][j*n : j*n+n]
+		clear(outX)
+		clear(outY)
 		for y := e.lo[j]; y <= e.hi[j]; y++ {
 			wy := e.w[j][y] * alpha
-			in := e.tmp[y*n : y*n+n]
-			for k, v := range in {
-				out[k] += wy * v
+			inX := e.tmp[0][y*n : y*n+n]
+			inY := e.tmp[1][y*n : y*n+n]
+			inX = inX[:len(outX)]
+			inY = inY[:len(outX)]
+			outY = outY[:len(outX)]
+			for k := range outX {
+				outX[k] += wy * inX[k]
+				outY[k] += wy * inY[k]
 			}
 		}
 	}
-	// Cubic interpolation back to every pixel.
-	row := e.row[:n]
+	// Cubic interpolation back to every pixel: first along y to a row of
+	// grid columns, then along x.
+	rowX, rowY := e.row[0][:n], e.row[1][:n]
 	for y := range Size {
 		j, w := &e.idx[y], &e.cw[y]
-		a := e.grid[j[0]*n : j[0]*n+n]
-		b := e.grid[j[1]*n : j[1]*n+n]
-		c := e.grid[j[2]*n : j[2]*n+n]
-		d := e.grid[j[3]*n : j[3]*n+n]
-		for k := range row {
-			row[k] = w[0]*a[k] + w[1]*b[k] + w[2]*c[k] + w[3]*d[k]
+		gx, gy := e.grid[0][:n*n], e.grid[1][:n*n]
+		ax, bx, cx, dx4 := gx[j[0]*n:j[0]*n+n], gx[j[1]*n:j[1]*n+n], gx[j[2]*n:j[2]*n+n], gx[j[3]*n:j[3]*n+n]
+		ay, by, cy, dy4 := gy[j[0]*n:j[0]*n+n], gy[j[1]*n:j[1]*n+n], gy[j[2]*n:j[2]*n+n], gy[j[3]*n:j[3]*n+n]
+		for k := range rowX {
+			rowX[k] = w[0]*ax[k] + w[1]*bx[k] + w[2]*cx[k] + w[3]*dx4[k]
+			rowY[k] = w[0]*ay[k] + w[1]*by[k] + w[2]*cy[k] + w[3]*dy4[k]
 		}
-		out := dst[y*Size : y*Size+Size]
-		for x := range out {
+		outX := dx[y*Size : y*Size+Size]
+		outY := dy[y*Size : y*Size+Size]
+		for x := range outX {
 			k, w := &e.idx[x], &e.cw[x]
-			out[x] = w[0]*row[k[0]] + w[1]*row[k[1]] + w[2]*row[k[2]] + w[3]*row[k[3]]
+			outX[x] = w[0]*rowX[k[0]] + w[1]*rowX[k[1]] + w[2]*rowX[k[2]] + w[3]*rowX[k[3]]
+			outY[x] = w[0]*rowY[k[0]] + w[1]*rowY[k[1]] + w[2]*rowY[k[2]] + w[3]*rowY[k[3]]
 		}
 	}
 }

@@ -77,13 +77,25 @@ func Warp(dst, src []float32, t Transform, dx, dy []float32) {
 				sx += dx[i]
 				sy += dy[i]
 			}
-			dst[i] = sample(src, sx, sy)
+			// The common case, all four neighbours inside, is written out here
+			// so it inlines; NaN coordinates fail the test and go to sample.
+			if sx >= 0 && sy >= 0 && sx < Size-1 && sy < Size-1 {
+				x0, y0 := int(sx), int(sy) // non-negative, so truncation is floor
+				fx, fy := sx-float32(x0), sy-float32(y0)
+				p := src[y0*Size+x0 : y0*Size+x0+Size+2]
+				top := p[0] + fx*(p[1]-p[0])
+				bot := p[Size] + fx*(p[Size+1]-p[Size])
+				dst[i] = top + fy*(bot-top)
+			} else {
+				dst[i] = sample(src, sx, sy)
+			}
 			i++
 		}
 	}
 }
 
-// sample reads src bilinearly at (sx, sy) with zero outside the image.
+// sample reads src bilinearly at (sx, sy) with zero outside the image. Warp
+// calls it only near and beyond the border.
 func sample(src []float32, sx, sy float32) float32 {
 	// Written so that NaN coordinates also give 0.
 	if !(sx > -1 && sx < Size && sy > -1 && sy < Size) {
@@ -94,13 +106,6 @@ func sample(src []float32, sx, sy float32) float32 {
 	y0 := int(sy+1) - 1
 	fx := sx - float32(x0)
 	fy := sy - float32(y0)
-	if x0 >= 0 && y0 >= 0 && x0 < Size-1 && y0 < Size-1 {
-		p := src[y0*Size+x0 : y0*Size+x0+Size+2]
-		top := p[0] + fx*(p[1]-p[0])
-		bot := p[Size] + fx*(p[Size+1]-p[Size])
-		return top + fy*(bot-top)
-	}
-	// Border: fetch the four neighbours one by one.
 	at := func(x, y int) float32 {
 		if x < 0 || y < 0 || x >= Size || y >= Size {
 			return 0

@@ -96,7 +96,8 @@ func (a *Augmenter) Options() Options { return a.opt }
 // first (with probability Options.Morph), then the affine map and elastic
 // distortion in one bilinear resampling, then the tone curve. dst and src
 // must be distinct slices of Pixels values; Apply panics otherwise. The
-// output is in [0,1]. Apply does not allocate.
+// output is in [0,1] whatever the input and options (NaN counts as 0).
+// Apply does not allocate.
 func (a *Augmenter) Apply(dst, src []float32, r *rand.Rand) {
 	checkLen(dst, src)
 	o := &a.opt
@@ -140,7 +141,10 @@ func (a *Augmenter) Apply(dst, src []float32, r *rand.Rand) {
 		Gamma(dst, float32(math.Exp(uniform(r, -o.Gamma, o.Gamma))))
 	} else {
 		for i, v := range dst {
-			dst[i] = min(max(v, 0), 1)
+			if !(v > 0) { // also NaN
+				v = 0
+			}
+			dst[i] = min(v, 1)
 		}
 	}
 }

@@ -343,3 +343,30 @@ func ExampleAugmenter_Apply() {
 	// Output:
 	// 1000 variations, pixel values in [0, 1]
 }
+
+// FuzzApply feeds Apply arbitrary options (they may come from command-line
+// flags), inputs and seeds: it must not panic, hang or leave [0,1].
+func FuzzApply(f *testing.F) {
+	f.Add(2.5, 12.0, 0.88, 1.12, 0.15, 0.5, 34.0, 5.0, 0.3, 0.3, float32(0.5), uint64(1))
+	f.Add(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float32(1), uint64(2))
+	f.Add(math.Inf(1), math.NaN(), -1.0, math.Inf(1), 1e300, 1.0, math.Inf(-1), math.Inf(1), 1.0, math.NaN(), float32(math.NaN()), uint64(3))
+	f.Add(1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 34.0, 1e-300, 2.0, -5.0, float32(7), uint64(4))
+	f.Fuzz(func(t *testing.T, shift, rot, minS, maxS, shear, el, alpha, sigma, morph, gamma float64, fill float32, seed uint64) {
+		a := augment.New(augment.Options{
+			MaxShift: shift, MaxRotate: rot, MinScale: minS, MaxScale: maxS, MaxShear: shear,
+			Elastic: el, ElasticAlpha: alpha, ElasticSigma: sigma, Morph: morph, Gamma: gamma,
+		})
+		src := testDigit(t)
+		src[0], src[400], src[783] = fill, fill, -fill
+		dst := make([]float32, augment.Pixels)
+		r := rand.New(rand.NewPCG(seed, 0))
+		for range 3 {
+			a.Apply(dst, src, r)
+			for i, v := range dst {
+				if !(v >= 0 && v <= 1) {
+					t.Fatalf("pixel %d = %v", i, v)
+				}
+			}
+		}
+	})
+}

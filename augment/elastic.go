@@ -38,15 +38,19 @@ type elastic struct {
 const maxGrid = Size + 2
 
 // minSigma keeps the kernel from degenerating; below it the field is close
-// to white noise anyway.
-const minSigma = 0.5
+// to white noise anyway. Beyond maxSigma the field is nearly a constant
+// shift over the whole image.
+const minSigma, maxSigma = 0.5, 2 * Size
 
 func newElastic(sigma float64) *elastic {
 	e := new(elastic)
-	sigma = max(sigma, minSigma)
+	if !(sigma >= minSigma) { // also NaN
+		sigma = minSigma
+	}
+	sigma = min(sigma, maxSigma)
 	// Grid points (k-1)*step for k = 0..n-1 span the image plus one step
 	// beyond each border, with step no more than sigma.
-	intervals := min(Size-1, int(math.Ceil((Size-1)/sigma)))
+	intervals := min(Size-1, max(1, int(math.Ceil((Size-1)/sigma))))
 	e.n = intervals + 3
 	step := float64(Size-1) / float64(intervals)
 	radius := math.Ceil(3 * sigma)

@@ -63,7 +63,7 @@ func Morph(dst, src []float32, amount float32) {
 // 1 would), k > 1 darkens them, k = 1 changes nothing. It is Schlick's
 // rational bias function, used instead of a power law because it costs one
 // division per pixel instead of a math.Pow. Values outside [0,1] are
-// clamped first; k must be positive.
+// clamped first, NaN counts as 0; k must be positive.
 func Gamma(img []float32, k float32) {
 	for i, v := range img {
 		if !(v > 0) { // most of an MNIST image: skip the division
@@ -71,6 +71,7 @@ func Gamma(img []float32, k float32) {
 			continue
 		}
 		v = min(v, 1)
+		img[i] = v
 		if d := v + k*(1-v); d > 0 {
 			img[i] = v / d
 		}

@@ -177,6 +177,9 @@ func TestLoad(t *testing.T) {
 		{"everything fails", func(t *testing.T, o *Options) {
 			o.NoGoModule = false
 			o.GoBin = fakeGoBin(t, "crash", "")
+			if err := os.MkdirAll(o.CacheDir, 0o755); err != nil {
+				t.Fatal(err)
+			}
 			o.NoDownload = false
 			o.Mirrors = []string{newMirror(t, nil, 404).url(), newMirror(t, corrupt, 200).url()}
 		}, nil, []string{
@@ -194,7 +197,7 @@ func TestLoad(t *testing.T) {
 		{"go module folder without data", func(t *testing.T, o *Options) {
 			o.NoGoModule = false
 			o.GoBin = fakeGoBin(t, "ok", t.TempDir())
-		}, nil, []string{"Go module " + GoModule + ": ", "data: missing"}},
+		}, nil, []string{"Go module " + GoModule + ": stat ", string(filepath.Separator) + "data: "}},
 		{"go hangs", func(t *testing.T, o *Options) {
 			o.NoGoModule = false
 			o.GoBin = fakeGoBin(t, "hang", "")

@@ -81,6 +81,9 @@ func knownAs(sum string) string {
 // images and labels must agree. If files are missing the error lists them
 // all and matches fs.ErrNotExist.
 func Open(dir string) (train, test *Set, err error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, nil, fmt.Errorf("mnist: %w", err)
+	}
 	paths := make([]string, len(canonical))
 	var missing []string
 	for i, f := range canonical {

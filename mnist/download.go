@@ -44,6 +44,7 @@ func Download(ctx context.Context, dir string, opt Options) error {
 	}
 	for _, f := range canonical {
 		dst := filepath.Join(dir, f.name+".gz")
+		removeStale(dst + ".tmp-*")
 		if sum, err := fileSum(dst); err == nil {
 			if sum == f.gzSum {
 				continue
@@ -134,4 +135,15 @@ func fileSum(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// removeStale deletes temporary files left by a download that was killed.
+// Young ones may belong to a download running in another process.
+func removeStale(pattern string) {
+	matches, _ := filepath.Glob(pattern)
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil && time.Since(st.ModTime()) > time.Hour {
+			os.Remove(m)
+		}
+	}
 }

@@ -267,7 +267,14 @@ func TestDownloadAtomic(t *testing.T) {
 		t.Errorf("a failed download left %v", entries)
 	}
 
-	// Good files already present are not fetched again.
+	// Good files already present are not fetched again; old temporary
+	// files from a killed download are removed, young ones kept.
+	old, young := filepath.Join(dir, "t10k-labels-idx1-ubyte.gz.tmp-1"), filepath.Join(dir, "t10k-labels-idx1-ubyte.gz.tmp-2")
+	put(t, dir, filepath.Base(old), []byte("partial"))
+	put(t, dir, filepath.Base(young), []byte("partial"))
+	if err := os.Chtimes(old, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	m := newMirror(t, td.gzFiles(), 200)
 	if err := Download(context.Background(), dir, Options{Mirrors: []string{m.url()}}); err != nil {
 		t.Fatal(err)
@@ -280,6 +287,12 @@ func TestDownloadAtomic(t *testing.T) {
 	}
 	if n := m.hits.Load(); n != 4 {
 		t.Errorf("second download: %d requests in all, want still 4", n)
+	}
+	if _, err := os.Stat(old); err == nil {
+		t.Error("stale temporary file not removed")
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Error("young temporary file removed:", err)
 	}
 }
 

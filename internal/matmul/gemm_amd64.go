@@ -23,10 +23,10 @@ const (
 func archKernels() []*kernel {
 	var ks []*kernel
 	if useAVX512 {
-		ks = append(ks, &kernel{name: "avx512", mr: avx512MR, nr: avx512NR, kc: 256, mc: 14 * 24, nc: 512, maskedB: true, tile: tileAVX512})
+		ks = append(ks, &kernel{name: "avx512", mr: avx512MR, nr: avx512NR, kc: 256, mc: 14 * 24, nc: 512, maskedB: true, tile: tileAVX512, tileR: tileRAVX512})
 	}
 	if useAVX2 {
-		ks = append(ks, &kernel{name: "avx2", mr: avx2MR, nr: avx2NR, kc: 256, mc: 6 * 32, nc: 512, tile: tileAVX2})
+		ks = append(ks, &kernel{name: "avx2", mr: avx2MR, nr: avx2NR, kc: 256, mc: 6 * 32, nc: 512, tile: tileAVX2, tileR: tileRAVX2})
 	}
 	return ks
 }
@@ -41,8 +41,16 @@ func tileAVX512(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c
 	avx512Rows(rows, k, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, uint32(uint64(1)<<cols-1))
 }
 
-// avx512Rows calls the rows-high kernel. Direct calls, unlike a table of
-// func values, keep the stubs' noescape promise, so scratch tiles stay on
+// tileRAVX512 is tileAVX512 for a row-major A read in place.
+func tileRAVX512(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32) {
+	_ = a[(rows-1)*lda+k-1]
+	_ = b[(k-1)*ldb+cols-1]
+	_ = c[(rows-1)*ldc+cols-1]
+	avx512RowsR(rows, k, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, uint32(uint64(1)<<cols-1))
+}
+
+// avx512Rows calls the rows-high panel kernel. Direct calls, unlike a table
+// of func values, keep the stubs' noescape promise, so scratch tiles stay on
 // the stack.
 func avx512Rows(rows, k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32) {
 	switch rows {
@@ -77,6 +85,40 @@ func avx512Rows(rows, k int, a *float32, lda int, b *float32, ldb int, c *float3
 	}
 }
 
+// avx512RowsR calls the rows-high row-major-A kernel.
+func avx512RowsR(rows, k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32) {
+	switch rows {
+	case 1:
+		gemmAVX512Rx1(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 2:
+		gemmAVX512Rx2(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 3:
+		gemmAVX512Rx3(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 4:
+		gemmAVX512Rx4(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 5:
+		gemmAVX512Rx5(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 6:
+		gemmAVX512Rx6(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 7:
+		gemmAVX512Rx7(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 8:
+		gemmAVX512Rx8(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 9:
+		gemmAVX512Rx9(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 10:
+		gemmAVX512Rx10(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 11:
+		gemmAVX512Rx11(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 12:
+		gemmAVX512Rx12(k, a, lda, b, ldb, c, ldc, beta, mask)
+	case 13:
+		gemmAVX512Rx13(k, a, lda, b, ldb, c, ldc, beta, mask)
+	default:
+		gemmAVX512Rx14(k, a, lda, b, ldb, c, ldc, beta, mask)
+	}
+}
+
 // tileAVX2 runs the rows-high assembly kernel, going through a scratch tile
 // when fewer than avx2NR columns remain.
 func tileAVX2(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32) {
@@ -94,7 +136,23 @@ func tileAVX2(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c [
 	}
 }
 
-// avx2Rows calls the rows-high kernel (see avx512Rows).
+// tileRAVX2 is tileAVX2 for a row-major A read in place.
+func tileRAVX2(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32) {
+	_ = a[(rows-1)*lda+k-1]
+	_ = b[(k-1)*ldb+avx2NR-1]
+	_ = c[(rows-1)*ldc+cols-1]
+	if cols == avx2NR {
+		avx2RowsR(rows, k, &a[0], lda, &b[0], ldb, &c[0], ldc, beta)
+		return
+	}
+	var t [avx2MR][avx2NR]float32
+	avx2RowsR(rows, k, &a[0], lda, &b[0], ldb, &t[0][0], avx2NR, 0)
+	for r := 0; r < rows; r++ {
+		storeRow(t[r][:cols], c[r*ldc:r*ldc+cols], beta)
+	}
+}
+
+// avx2Rows calls the rows-high panel kernel (see avx512Rows).
 func avx2Rows(rows, k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32) {
 	switch rows {
 	case 1:
@@ -109,5 +167,23 @@ func avx2Rows(rows, k int, a *float32, lda int, b *float32, ldb int, c *float32,
 		gemmAVX2x5(k, a, lda, b, ldb, c, ldc, beta)
 	default:
 		gemmAVX2x6(k, a, lda, b, ldb, c, ldc, beta)
+	}
+}
+
+// avx2RowsR calls the rows-high row-major-A kernel.
+func avx2RowsR(rows, k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32) {
+	switch rows {
+	case 1:
+		gemmAVX2Rx1(k, a, lda, b, ldb, c, ldc, beta)
+	case 2:
+		gemmAVX2Rx2(k, a, lda, b, ldb, c, ldc, beta)
+	case 3:
+		gemmAVX2Rx3(k, a, lda, b, ldb, c, ldc, beta)
+	case 4:
+		gemmAVX2Rx4(k, a, lda, b, ldb, c, ldc, beta)
+	case 5:
+		gemmAVX2Rx5(k, a, lda, b, ldb, c, ldc, beta)
+	default:
+		gemmAVX2Rx6(k, a, lda, b, ldb, c, ldc, beta)
 	}
 }

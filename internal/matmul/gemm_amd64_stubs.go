@@ -4,142 +4,282 @@
 
 package matmul
 
-// gemmAVX512x1 computes a 1x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x1 computes rows 0..0 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x2 computes a 2x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x2 computes rows 0..1 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x3 computes a 3x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x3 computes rows 0..2 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x3(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x4 computes a 4x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x4 computes rows 0..3 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x5 computes a 5x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x5 computes rows 0..4 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x5(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x6 computes a 6x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x6 computes rows 0..5 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x6(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x7 computes a 7x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x7 computes rows 0..6 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x7(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x8 computes a 8x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x8 computes rows 0..7 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x9 computes a 9x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x9 computes rows 0..8 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x9(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x10 computes a 10x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x10 computes rows 0..9 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x10(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x11 computes a 11x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x11 computes rows 0..10 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x11(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x12 computes a 12x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x12 computes rows 0..11 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x12(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x13 computes a 13x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x13 computes rows 0..12 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x13(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX512x14 computes a 14x32 tile of C, columns chosen by mask (bit j
-// for column j), from A and B panels whose k steps are lda and ldb elements apart.
+// gemmAVX512x14 computes rows 0..13 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX512x14(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
 
-// gemmAVX2x1 computes a full 1x16 tile of C from A and B panels whose
-// k steps are lda and ldb elements apart.
+// gemmAVX512Rx1 computes rows 0..0 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx2 computes rows 0..1 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx3 computes rows 0..2 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx3(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx4 computes rows 0..3 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx5 computes rows 0..4 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx5(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx6 computes rows 0..5 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx6(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx7 computes rows 0..6 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx7(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx8 computes rows 0..7 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx9 computes rows 0..8 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx9(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx10 computes rows 0..9 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx10(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx11 computes rows 0..10 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx11(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx12 computes rows 0..11 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx12(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx13 computes rows 0..12 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx13(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX512Rx14 computes rows 0..13 and the columns whose bits are set in mask of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX512Rx14(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+// gemmAVX2x1 computes rows 0..0 and all 16 columns of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX2x1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x2 computes a full 2x16 tile of C from A and B panels whose
-// k steps are lda and ldb elements apart.
+// gemmAVX2x2 computes rows 0..1 and all 16 columns of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX2x2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x3 computes a full 3x16 tile of C from A and B panels whose
-// k steps are lda and ldb elements apart.
+// gemmAVX2x3 computes rows 0..2 and all 16 columns of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX2x3(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x4 computes a full 4x16 tile of C from A and B panels whose
-// k steps are lda and ldb elements apart.
+// gemmAVX2x4 computes rows 0..3 and all 16 columns of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX2x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x5 computes a full 5x16 tile of C from A and B panels whose
-// k steps are lda and ldb elements apart.
+// gemmAVX2x5 computes rows 0..4 and all 16 columns of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX2x5(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-// gemmAVX2x6 computes a full 6x16 tile of C from A and B panels whose
-// k steps are lda and ldb elements apart.
+// gemmAVX2x6 computes rows 0..5 and all 16 columns of a tile of C
+// with A(r, p) = a[p*lda+r] and B(p, j) = b[p*ldb+j].
 // See tileGo in kernel_go.go for the loop it computes.
 //
 //go:noescape
 func gemmAVX2x6(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
+
+// gemmAVX2Rx1 computes rows 0..0 and all 16 columns of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX2Rx1(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
+
+// gemmAVX2Rx2 computes rows 0..1 and all 16 columns of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX2Rx2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
+
+// gemmAVX2Rx3 computes rows 0..2 and all 16 columns of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX2Rx3(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
+
+// gemmAVX2Rx4 computes rows 0..3 and all 16 columns of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX2Rx4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
+
+// gemmAVX2Rx5 computes rows 0..4 and all 16 columns of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX2Rx5(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
+
+// gemmAVX2Rx6 computes rows 0..5 and all 16 columns of a tile of C
+// with A(r, p) = a[r*lda+p] and B(p, j) = b[p*ldb+j].
+// See tileGo in kernel_go.go for the loop it computes.
+//
+//go:noescape
+func gemmAVX2Rx6(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)

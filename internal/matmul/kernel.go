@@ -23,6 +23,10 @@ type kernel struct {
 	// B can be read in place with their own strides. c starts at the tile's
 	// top-left element.
 	tile func(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32)
+
+	// tileR, if not nil, is tile with A row-major, a[r*lda+p], so a plain A
+	// can be read in place.
+	tileR func(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32)
 }
 
 // goKernel is the portable fallback, present on every platform.

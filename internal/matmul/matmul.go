@@ -155,6 +155,8 @@ func blocks(total, size, unit int) int {
 // Reading a panel in place instead of packing it pays when few register
 // tiles reuse it: a B panel is reused by every row tile, an A panel by every
 // column tile.
+var useRowKernel = true
+
 const (
 	directMaxRowTiles = 4
 	directMaxColTiles = 4
@@ -170,14 +172,15 @@ func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 	m, n, k := g.m, g.n, g.k
 	mr, nr := kn.mr, kn.nr
 	directA := g.transA && n <= directMaxColTiles*nr
+	rowsA := !g.transA && kn.tileR != nil && useRowKernel
 	directB := !g.transB && m <= directMaxRowTiles*mr && (kn.maskedB || n%nr == 0)
 	kc := blocks(k, kn.kc, 1)
-	if directA && directB {
+	if (directA || rowsA) && directB {
 		kc = k
 	}
 	mc := blocks(m, kn.mc, mr)
 	nc := blocks(n, kn.nc, nr)
-	if !directA {
+	if !directA && !rowsA {
 		ws.ap = grow(ws.ap, min(mc, (m+mr-1)/mr*mr)*kc)
 	}
 	if !directB {
@@ -201,7 +204,7 @@ func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 			for ic := 0; ic < m; ic += mc {
 				mcur := min(mc, m-ic)
 				switch {
-				case directA:
+				case directA, rowsA:
 				case g.transA:
 					packA(mr, mcur, kcur, g.a[pc*g.lda+ic:], g.lda, true, ws.ap)
 				default:
@@ -220,12 +223,17 @@ func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 						rows := min(mr, mcur-ir)
 						var apan []float32
 						lda := mr
-						if directA {
+						cs := g.c[(ic+ir)*g.ldc+jc+jr:]
+						switch {
+						case rowsA:
+							kn.tileR(rows, cols, kcur, g.a[(ic+ir)*g.lda+pc:], g.lda, bpan, ldb, cs, g.ldc, beta)
+							continue
+						case directA:
 							apan, lda = g.a[pc*g.lda+ic+ir:], g.lda
-						} else {
+						default:
 							apan = ws.ap[ir*kcur:]
 						}
-						kn.tile(rows, cols, kcur, apan, lda, bpan, ldb, g.c[(ic+ir)*g.ldc+jc+jr:], g.ldc, beta)
+						kn.tile(rows, cols, kcur, apan, lda, bpan, ldb, cs, g.ldc, beta)
 					}
 				}
 			}

@@ -5,15 +5,18 @@
 //
 //	cd _asm && go run . -out ../gemm_amd64.s -stubs ../gemm_amd64_stubs.go -pkg matmul
 //
-// Every kernel computes one register tile of C from packed panels:
+// Every kernel computes one register tile of C:
 //
 //	C[r][j] = acc[r][j] + beta*C[r][j]   (C not read when beta is +0)
-//	acc[r][j] = sum over p < k of a[p*lda+r] * b[p*ldb+j]
+//	acc[r][j] = sum over p < k of A(r, p) * b[p*ldb+j]
 //
-// for r < rows (the rows variant) and the columns selected by mask (AVX-512)
-// or all NR columns (AVX2); tileGo in ../kernel_go.go is the same loop in Go.
-// The strides are arguments so the kernels read packed panels (lda = MR,
-// ldb = NR) as well as panels of a transposed A or a plain B in place.
+// for r < rows (one function per rows value, so edge tiles cost no wasted
+// work) and the columns selected by mask (AVX-512) or all NR columns (AVX2).
+// The panel kernels (gemmAVX512x*, gemmAVX2x*) take A(r, p) = a[p*lda+r]:
+// a packed panel (lda = MR) or a transposed A read in place. The row kernels
+// (gemmAVX512Rx*, gemmAVX2Rx*) take A(r, p) = a[r*lda+p]: a plain row-major
+// A read in place, which saves packing when each A row meets few B panels.
+// tileGo in ../kernel_go.go is the same loop in Go.
 package main
 
 import (
@@ -25,235 +28,107 @@ import (
 )
 
 const (
-	avx512MR = 14 // rows of the AVX-512 tile: 28 zmm accumulators
-	avx512NR = 32 // columns: two zmm registers
-	avx2MR   = 6  // rows of the AVX2 tile: 12 ymm accumulators
-	avx2NR   = 16 // columns: two ymm registers
-	unroll   = 4  // k steps per loop iteration
-	betaOne  = 0x3f800000
+	unroll  = 4 // k steps per loop iteration
+	betaOne = 0x3f800000
+)
+
+// isa describes one instruction set's register tile.
+type isa struct {
+	name   string
+	mr, nr int // tile: nr columns are two vector registers
+	vbytes int // bytes per vector register
+	masked bool
+	vec    func() VecVirtual
+}
+
+var (
+	avx512 = isa{name: "AVX512", mr: 14, nr: 32, vbytes: 64, masked: true, vec: ZMM}
+	avx2   = isa{name: "AVX2", mr: 6, nr: 16, vbytes: 32, vec: YMM}
 )
 
 func main() {
 	ConstraintExpr("amd64,gc,!purego")
-	for rows := 1; rows <= avx512MR; rows++ {
-		genAVX512(rows)
-	}
-	for rows := 1; rows <= avx2MR; rows++ {
-		genAVX2(rows)
+	for _, is := range []isa{avx512, avx2} {
+		for rows := 1; rows <= is.mr; rows++ {
+			gen(is, rows, false)
+		}
+		for rows := 1; rows <= is.mr; rows++ {
+			gen(is, rows, true)
+		}
 	}
 	Generate()
 }
 
-// betaMode branches on the bit pattern of beta: +0 jumps to overwrite, 1.0
-// to add, anything else falls through to the scaling path. The Go caller
-// turns -0 into +0 so "beta == 0" matches Go's float comparison.
-func betaMode(prefix string) {
-	bits := GP32()
-	MOVL(paramAddr("beta"), bits)
-	TESTL(bits, bits)
-	JZ(LabelRef(prefix + "_overwrite"))
-	CMPL(bits, U32(betaOne))
-	JE(LabelRef(prefix + "_add"))
-}
-
-func genAVX512(rows int) {
-	name := fmt.Sprintf("gemmAVX512x%d", rows)
-	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)")
-	Doc(fmt.Sprintf("%s computes a %dx%d tile of C, columns chosen by mask (bit j", name, rows, avx512NR),
-		"for column j), from A and B panels whose k steps are lda and ldb elements apart.",
+func gen(is isa, rows int, rowMajor bool) {
+	kind, layout := "", "A(r, p) = a[p*lda+r]"
+	if rowMajor {
+		kind, layout = "R", "A(r, p) = a[r*lda+p]"
+	}
+	name := fmt.Sprintf("gemm%s%sx%d", is.name, kind, rows)
+	sig := "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)"
+	cols := fmt.Sprintf("all %d columns", is.nr)
+	if is.masked {
+		sig = "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)"
+		cols = "the columns whose bits are set in mask"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s computes rows 0..%d and %s of a tile of C", name, rows-1, cols),
+		fmt.Sprintf("with %s and B(p, j) = b[p*ldb+j].", layout),
 		"See tileGo in kernel_go.go for the loop it computes.")
 	Pragma("noescape")
 
-	k, a, lda, b, ldb := loadPanels()
-	mask := Load(Param("mask"), GP32())
-	KMOVW(mask, K1)
-	SHRL(U8(16), mask)
-	KMOVW(mask, K2)
-
-	acc := make([][2]VecVirtual, rows)
-	for r := range acc {
-		for h := 0; h < 2; h++ {
-			acc[r][h] = ZMM()
-			VPXORD(acc[r][h], acc[r][h], acc[r][h])
-		}
-	}
-
-	// One k step. The B loads are masked like the stores, so a B panel read
-	// in place from an unpacked matrix never reads past its last column.
-	step := func() {
-		b0, b1 := ZMM(), ZMM()
-		VMOVUPS_Z(Mem{Base: b}, K1, b0)
-		VMOVUPS_Z(Mem{Base: b, Disp: 64}, K2, b1)
-		for r := 0; r < rows; r++ {
-			m := Mem{Base: a, Disp: r * 4}
-			VFMADD231PS_BCST(m, b0, acc[r][0])
-			VFMADD231PS_BCST(m, b1, acc[r][1])
-		}
-		ADDQ(lda, a)
-		ADDQ(ldb, b)
-	}
-	kLoop(name, k, step)
-
-	c := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(2), ldc)
-	betaMode(name)
-
-	// Scale: C = acc + beta*C.
-	beta := ZMM()
-	VBROADCASTSS(paramAddr("beta"), beta)
-	for r := 0; r < rows; r++ {
-		for h := 0; h < 2; h++ {
-			kk := []Op{K1, K2}[h]
-			t := ZMM()
-			VMOVUPS_Z(Mem{Base: c, Disp: 64 * h}, kk, t)
-			VFMADD231PS(t, beta, acc[r][h])
-			VMOVUPS(acc[r][h], kk, Mem{Base: c, Disp: 64 * h})
-		}
-		if r+1 < rows {
-			ADDQ(ldc, c)
-		}
-	}
-	JMP(LabelRef(name + "_done"))
-
-	// Add: C = acc + C.
-	Label(name + "_add")
-	for r := 0; r < rows; r++ {
-		for h := 0; h < 2; h++ {
-			kk := []Op{K1, K2}[h]
-			t := ZMM()
-			VMOVUPS_Z(Mem{Base: c, Disp: 64 * h}, kk, t)
-			VADDPS(t, acc[r][h], acc[r][h])
-			VMOVUPS(acc[r][h], kk, Mem{Base: c, Disp: 64 * h})
-		}
-		if r+1 < rows {
-			ADDQ(ldc, c)
-		}
-	}
-	JMP(LabelRef(name + "_done"))
-
-	// Overwrite: C = acc, C never read.
-	Label(name + "_overwrite")
-	for r := 0; r < rows; r++ {
-		for h := 0; h < 2; h++ {
-			kk := []Op{K1, K2}[h]
-			VMOVUPS(acc[r][h], kk, Mem{Base: c, Disp: 64 * h})
-		}
-		if r+1 < rows {
-			ADDQ(ldc, c)
-		}
-	}
-
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
-}
-
-func genAVX2(rows int) {
-	name := fmt.Sprintf("gemmAVX2x%d", rows)
-	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)")
-	Doc(fmt.Sprintf("%s computes a full %dx%d tile of C from A and B panels whose", name, rows, avx2NR),
-		"k steps are lda and ldb elements apart.",
-		"See tileGo in kernel_go.go for the loop it computes.")
-	Pragma("noescape")
-
-	k, a, lda, b, ldb := loadPanels()
-
-	acc := make([][2]VecVirtual, rows)
-	for r := range acc {
-		for h := 0; h < 2; h++ {
-			acc[r][h] = YMM()
-			VXORPS(acc[r][h], acc[r][h], acc[r][h])
-		}
-	}
-
-	step := func() {
-		b0, b1 := YMM(), YMM()
-		VMOVUPS(Mem{Base: b}, b0)
-		VMOVUPS(Mem{Base: b, Disp: 32}, b1)
-		for r := 0; r < rows; r++ {
-			t := YMM()
-			VBROADCASTSS(Mem{Base: a, Disp: r * 4}, t)
-			VFMADD231PS(t, b0, acc[r][0])
-			VFMADD231PS(t, b1, acc[r][1])
-		}
-		ADDQ(lda, a)
-		ADDQ(ldb, b)
-	}
-	kLoop(name, k, step)
-
-	c := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(2), ldc)
-	betaMode(name)
-
-	beta := YMM()
-	VBROADCASTSS(paramAddr("beta"), beta)
-	for r := 0; r < rows; r++ {
-		for h := 0; h < 2; h++ {
-			m := Mem{Base: c, Disp: 32 * h}
-			VFMADD231PS(m, beta, acc[r][h])
-			VMOVUPS(acc[r][h], m)
-		}
-		if r+1 < rows {
-			ADDQ(ldc, c)
-		}
-	}
-	JMP(LabelRef(name + "_done"))
-
-	Label(name + "_add")
-	for r := 0; r < rows; r++ {
-		for h := 0; h < 2; h++ {
-			m := Mem{Base: c, Disp: 32 * h}
-			VADDPS(m, acc[r][h], acc[r][h])
-			VMOVUPS(acc[r][h], m)
-		}
-		if r+1 < rows {
-			ADDQ(ldc, c)
-		}
-	}
-	JMP(LabelRef(name + "_done"))
-
-	Label(name + "_overwrite")
-	for r := 0; r < rows; r++ {
-		for h := 0; h < 2; h++ {
-			VMOVUPS(acc[r][h], Mem{Base: c, Disp: 32 * h})
-		}
-		if r+1 < rows {
-			ADDQ(ldc, c)
-		}
-	}
-
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
-}
-
-// paramAddr is the frame address of a scalar argument, for instructions that
-// take it straight from memory.
-func paramAddr(name string) Mem {
-	p, err := Param(name).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	return p.Addr
-}
-
-// loadPanels loads the k count and the panel pointers, with the k-step
-// strides turned into bytes.
-func loadPanels() (k, a, lda, b, ldb Register) {
-	k = Load(Param("k"), GP64())
-	a = Load(Param("a"), GP64())
-	lda = Load(Param("lda"), GP64())
-	SHLQ(U8(2), lda)
-	b = Load(Param("b"), GP64())
-	ldb = Load(Param("ldb"), GP64())
+	k := Load(Param("k"), GP64())
+	b := Load(Param("b"), GP64())
+	ldb := Load(Param("ldb"), GP64())
 	SHLQ(U8(2), ldb)
-	return k, a, lda, b, ldb
-}
+	if is.masked {
+		mask := Load(Param("mask"), GP32())
+		KMOVW(mask, K1)
+		SHRL(U8(16), mask)
+		KMOVW(mask, K2)
+	}
+	aAddr, aNext := aOperands(rows, rowMajor)
 
-// kLoop runs step k times, unrolled.
-func kLoop(name string, k Register, step func()) {
+	acc := make([][2]VecVirtual, rows)
+	for r := range acc {
+		for h := 0; h < 2; h++ {
+			acc[r][h] = is.vec()
+			if is.masked {
+				VPXORD(acc[r][h], acc[r][h], acc[r][h])
+			} else {
+				VXORPS(acc[r][h], acc[r][h], acc[r][h])
+			}
+		}
+	}
+
+	// One k step. AVX-512 masks the B loads like the stores, so a B panel
+	// read in place never reads past the matrix's last column; AVX-512 also
+	// broadcasts A straight from memory into the FMA.
+	step := func() {
+		bv := [2]VecVirtual{is.vec(), is.vec()}
+		for h := range bv {
+			m := Mem{Base: b, Disp: h * is.vbytes}
+			if is.masked {
+				VMOVUPS_Z(m, []Op{K1, K2}[h], bv[h])
+			} else {
+				VMOVUPS(m, bv[h])
+			}
+		}
+		for r := 0; r < rows; r++ {
+			if is.masked {
+				VFMADD231PS_BCST(aAddr(r), bv[0], acc[r][0])
+				VFMADD231PS_BCST(aAddr(r), bv[1], acc[r][1])
+			} else {
+				t := is.vec()
+				VBROADCASTSS(aAddr(r), t)
+				VFMADD231PS(t, bv[0], acc[r][0])
+				VFMADD231PS(t, bv[1], acc[r][1])
+			}
+		}
+		aNext()
+		ADDQ(ldb, b)
+	}
+
 	Label(name + "_loop")
 	CMPQ(k, U8(unroll))
 	JL(LabelRef(name + "_tail"))
@@ -271,4 +146,159 @@ func kLoop(name string, k Register, step func()) {
 	JMP(LabelRef(name + "_tail"))
 
 	Label(name + "_store")
+	store(is, name, acc)
+	VZEROUPPER()
+	RET()
+}
+
+// aOperands loads A and returns the address of row r's element at the
+// current k step and the code that advances to the next step.
+func aOperands(rows int, rowMajor bool) (addr func(r int) Mem, next func()) {
+	a := Load(Param("a"), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	if !rowMajor {
+		return func(r int) Mem { return Mem{Base: a, Disp: 4 * r} },
+			func() { ADDQ(lda, a) }
+	}
+	// Row r is at a + r*lda: a few base pointers a + b*lda plus lda scaled
+	// by 1, 2, 4 or 8 reach every row.
+	offs := rowBases(rows)
+	base := map[int]Register{0: a}
+	for _, o := range offs[1:] {
+		p := GP64()
+		IMUL3Q(U32(o), lda, p) // p = lda*o
+		ADDQ(a, p)
+		base[o] = p
+	}
+	return func(r int) Mem {
+			for _, o := range offs {
+				switch d := r - o; d {
+				case 0:
+					return Mem{Base: base[o]}
+				case 1, 2, 4, 8:
+					return Mem{Base: base[o], Index: lda, Scale: uint8(d)}
+				}
+			}
+			panic(fmt.Sprintf("row %d unreachable from bases %v", r, offs))
+		}, func() {
+			for _, o := range offs {
+				ADDQ(U8(4), base[o])
+			}
+		}
+}
+
+// rowBases finds the fewest base rows (0 first) from which every row below
+// rows is reachable by adding 0, 1, 2, 4 or 8.
+func rowBases(rows int) []int {
+	covers := func(set []int) bool {
+		for r := 0; r < rows; r++ {
+			ok := false
+			for _, o := range set {
+				switch r - o {
+				case 0, 1, 2, 4, 8:
+					ok = true
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}
+	var best []int
+	var search func(set []int, from, size int) bool
+	search = func(set []int, from, size int) bool {
+		if len(set) == size {
+			if covers(set) {
+				best = append([]int(nil), set...)
+				return true
+			}
+			return false
+		}
+		for o := from; o < rows; o++ {
+			if search(append(set, o), o+1, size) {
+				return true
+			}
+		}
+		return false
+	}
+	for size := 1; ; size++ {
+		if search([]int{0}, 1, size) {
+			return best
+		}
+	}
+}
+
+// store writes the accumulators to C, branching on the bit pattern of beta:
+// +0 overwrites without reading C, 1.0 adds, anything else scales. The Go
+// caller turns -0 into +0 so "beta == 0" matches Go's float comparison.
+func store(is isa, name string, acc [][2]VecVirtual) {
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	bits := GP32()
+	MOVL(paramAddr("beta"), bits)
+	TESTL(bits, bits)
+	JZ(LabelRef(name + "_overwrite"))
+	CMPL(bits, U32(betaOne))
+	JE(LabelRef(name + "_add"))
+
+	rowsLoop := func(body func(r, h int, m Mem)) {
+		for r := range acc {
+			for h := 0; h < 2; h++ {
+				body(r, h, Mem{Base: c, Disp: h * is.vbytes})
+			}
+			if r+1 < len(acc) {
+				ADDQ(ldc, c)
+			}
+		}
+	}
+	save := func(r, h int, m Mem) {
+		if is.masked {
+			VMOVUPS(acc[r][h], []Op{K1, K2}[h], m)
+		} else {
+			VMOVUPS(acc[r][h], m)
+		}
+	}
+	load := func(h int, m Mem) VecVirtual {
+		t := is.vec()
+		if is.masked {
+			VMOVUPS_Z(m, []Op{K1, K2}[h], t)
+		} else {
+			VMOVUPS(m, t)
+		}
+		return t
+	}
+
+	// Scale: C = acc + beta*C.
+	beta := is.vec()
+	VBROADCASTSS(paramAddr("beta"), beta)
+	rowsLoop(func(r, h int, m Mem) {
+		VFMADD231PS(load(h, m), beta, acc[r][h])
+		save(r, h, m)
+	})
+	JMP(LabelRef(name + "_done"))
+
+	Label(name + "_add")
+	rowsLoop(func(r, h int, m Mem) {
+		VADDPS(load(h, m), acc[r][h], acc[r][h])
+		save(r, h, m)
+	})
+	JMP(LabelRef(name + "_done"))
+
+	Label(name + "_overwrite")
+	rowsLoop(func(r, h int, m Mem) { save(r, h, m) })
+
+	Label(name + "_done")
+}
+
+// paramAddr is the frame address of a scalar argument, for instructions that
+// take it straight from memory.
+func paramAddr(name string) Mem {
+	p, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return p.Addr
 }

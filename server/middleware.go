@@ -70,7 +70,8 @@ func trackMetrics(m *metrics) func(http.Handler) http.Handler {
 
 // logRequests writes one access-log record per request: debug for
 // successes, so that a busy server is not slowed by its own logs, info for
-// client errors and error for server errors.
+// client errors, warn for 503 (overload is not a bug) and error for the
+// other server errors.
 func logRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -80,6 +81,8 @@ func logRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 			code := rec.code()
 			level := slog.LevelDebug
 			switch {
+			case code == http.StatusServiceUnavailable:
+				level = slog.LevelWarn
 			case code >= 500:
 				level = slog.LevelError
 			case code >= 400:

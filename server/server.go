@@ -31,7 +31,7 @@ type Options struct {
 	// Recognition is CPU-bound, so more would only add latency and memory.
 	MaxConcurrent int
 	// QueueWait is how long a predict request may wait for a free slot before
-	// it is refused with 503 (250 ms).
+	// it is refused with 503 (500 ms).
 	QueueWait time.Duration
 	// RetryAfter is the Retry-After hint sent with 503, in seconds (1).
 	RetryAfter int
@@ -40,7 +40,7 @@ type Options struct {
 const (
 	defaultMaxBodyBytes = 32 << 20
 	defaultMaxFiles     = 64
-	defaultQueueWait    = 250 * time.Millisecond
+	defaultQueueWait    = 500 * time.Millisecond
 )
 
 func (o Options) withDefaults() Options {

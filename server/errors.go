@@ -70,6 +70,16 @@ func classify(err error) *apiError {
 	return errorf(kindInternal, "server: internal error", err)
 }
 
+// bodyError classifies a failure to read the request body. Whatever it is
+// (size limit, timeout, a dropped connection), it is the client's side, never
+// an internal error.
+func bodyError(err error) error {
+	if ae := classify(err); ae.kind != kindInternal {
+		return ae
+	}
+	return errorf(kindInvalid, "server: reading the request body failed", err)
+}
+
 // writeError answers with {"error": "..."} and the status of the error's
 // kind. Only internal errors are logged at error level: the rest are the
 // client's doing.

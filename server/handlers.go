@@ -102,7 +102,7 @@ func handlePredict(logger *slog.Logger, rd Reader, opts Options, sem semaphore, 
 			}
 			item, err := p.one(name, body)
 			if body.err != nil {
-				fail(body.err)
+				fail(bodyError(body.err))
 				return
 			}
 			if err != nil {
@@ -122,7 +122,7 @@ func handlePredict(logger *slog.Logger, rd Reader, opts Options, sem semaphore, 
 			}
 			if err != nil {
 				if body.err != nil {
-					fail(body.err)
+					fail(bodyError(body.err))
 				} else {
 					fail(errorf(kindInvalid, "server: malformed multipart body", err))
 				}
@@ -143,7 +143,7 @@ func handlePredict(logger *slog.Logger, rd Reader, opts Options, sem semaphore, 
 			if body.err != nil {
 				// The body itself broke (too large, too slow): the request
 				// as a whole failed, not this file.
-				fail(body.err)
+				fail(bodyError(body.err))
 				return
 			}
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -247,6 +248,9 @@ func TestPredictErrors(t *testing.T) {
 		{"too large, chunked", bigCT, strings.NewReader(bigBody.String()), -1, 413, "larger than 1000 bytes"},
 		{"too large raw", "image/png", strings.NewReader(strings.Repeat("x", 2000)), -1, 413, "larger than 1000 bytes"},
 		{"unreadable raw", "image/png", strings.NewReader("garbage"), 0, 422, "unknown image format"},
+		{"slow client, raw", "image/png", io.MultiReader(strings.NewReader("digit:"), errReader{os.ErrDeadlineExceeded}), -1, 408, "timed out"},
+		{"slow client, multipart", twoCT, io.MultiReader(strings.NewReader(twoBody.String()[:twoBody.Len()-30]), errReader{os.ErrDeadlineExceeded}), -1, 408, "timed out"},
+		{"broken connection", "image/png", errReader{io.ErrClosedPipe}, -1, 400, "reading the request body failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,6 +267,11 @@ func TestPredictErrors(t *testing.T) {
 		})
 	}
 }
+
+// errReader fails every read, like a connection that timed out or broke.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 func checkJSONError(t *testing.T, w *httptest.ResponseRecorder, status int, errPart string) {
 	t.Helper()

@@ -3,6 +3,7 @@ package safetensors_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"flag"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 
 	"digitnet/safetensors"
 )
@@ -215,6 +217,31 @@ var parseOK = []struct {
 	{"empty metadata", file(`{"__metadata__":{}}`), 0},
 	{"data out of name order", file(`{"b":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}`, 1, 2), 2},
 	{"escaped key", file(`{"\u0061\n":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}}`, 1), 1},
+	{"every escape", file(`{"__metadata__":{"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00\ud800\u0041\udc00":""}}`), 0},
+	{"empty key", file(`{"":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}`), 1},
+	{"zero offsets and dims", file(`{"a":{"dtype":"U8","shape":[0,10],"data_offsets":[0,0]}}`), 1},
+}
+
+// TestParseStrings checks the hand-written string decoding against
+// encoding/json's, including its U+FFFD for unpaired surrogates.
+func TestParseStrings(t *testing.T) {
+	for _, js := range []string{
+		`""`, `"plain"`, `"\"\\\/\b\f\n\r\t"`, `"\u00e9\u00C9"`, `"\ud83d\ude00"`,
+		`"\ud800"`, `"\udc00\ud800"`, `"\ud800\u0041"`, `"\ud800\ud800\udc00"`, `"a\u0000b"`, `"ü✓"`,
+	} {
+		var want string
+		if err := json.Unmarshal([]byte(js), &want); err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		f, err := safetensors.Parse(file(`{"__metadata__":{"k":` + js + `}}`))
+		if err != nil {
+			t.Errorf("%s: %v", js, err)
+			continue
+		}
+		if got := f.Metadata["k"]; got != want {
+			t.Errorf("%s decodes to %q, encoding/json gives %q", js, got, want)
+		}
+	}
 }
 
 func TestParseValid(t *testing.T) {
@@ -279,7 +306,7 @@ var parseBad = []struct {
 	{"shape not array", file(`{"a":{"dtype":"U8","shape":1,"data_offsets":[0,1]}}`, 0), format, "want '['"},
 	{"shape overflow", file(`{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}}`, 0, 0, 0, 0), format, "overflows"},
 	{"shape overflow before zero", file(`{"a":{"dtype":"U8","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}}`), format, "overflows"},
-	{"one offset", file(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[0]}}`), format, "want a number"},
+	{"one offset", file(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[0]}}`), format, "want ','"},
 	{"three offsets", file(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0,0]}}`), format, "want ']'"},
 	{"negative offset", file(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[-1,0]}}`), format, "non-negative integer"},
 	{"offset beyond int64", file(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,18446744073709551616]}}`), format, "non-negative integer"},
@@ -293,14 +320,28 @@ var parseBad = []struct {
 	{"same range", file(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`, 0), format, "overlap"},
 	{"trailing data", file(`{`+f32x1+`}`, 0, 0, 0, 0, 0), format, "data section is 5 bytes"},
 	{"data but no tensors", file(`{}`, 0), format, "data section is 1 bytes"},
-	{"duplicate tensor", file(`{`+f32x1+`,`+f32x1+`}`, 0, 0, 0, 0), format, "duplicate header key \"a\""},
-	{"duplicate via escape", file(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"\u0061":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}`), format, "duplicate header key"},
+	{"duplicate tensor", file(`{`+f32x1+`,`+f32x1+`}`, 0, 0, 0, 0), format, `duplicate key "a"`},
+	{"duplicate via escape", file(`{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"\u0061":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}`), format, "duplicate key"},
 	{"metadata not object", file(`{"__metadata__":"x"}`), format, "want '{'"},
 	{"metadata number value", file(`{"__metadata__":{"a":1}}`), format, "want a string"},
 	{"metadata null value", file(`{"__metadata__":{"a":null}}`), format, "want a string"},
 	{"metadata nested", file(`{"__metadata__":{"a":{}}}`), format, "want a string"},
 	{"metadata duplicate key", file(`{"__metadata__":{"a":"1","a":"2"}}`), format, "__metadata__: duplicate key"},
-	{"metadata twice", file(`{"__metadata__":{},"__metadata__":{}}`), format, "duplicate header key"},
+	{"metadata twice", file(`{"__metadata__":{},"__metadata__":{}}`), format, "duplicate key"},
+	{"bad escape", file(`{"__metadata__":{"k":"\x41"}}`), format, `invalid escape \x`},
+	{"short unicode escape", file(`{"__metadata__":{"k":"\u12"}}`), format, `invalid \u escape`},
+	{"unicode escape at end", file(`{"__metadata__":{"k":"\u12`), format, `short \u escape`},
+	{"backslash at end", file(`{"__metadata__":{"k":"\`), format, "unterminated string"},
+	{"unterminated string", file(`{"__metadata__":{"k":"abc`), format, "unterminated string"},
+	{"raw control char", file("{\"__metadata__\":{\"k\":\"a\nb\"}}"), format, "control character"},
+	{"single quotes", file(`{'a':1}`), format, "want a string"},
+	{"missing colon", file(`{"a" {}}`), format, "want ':'"},
+	{"trailing comma in object", file(`{"__metadata__":{},}`), format, "want a string"},
+	{"trailing comma in shape", file(`{"a":{"dtype":"U8","shape":[1,],"data_offsets":[0,1]}}`, 0), format, "want a number"},
+	{"missing comma", file(`{"a":{"dtype":"U8" "shape":[1],"data_offsets":[0,1]}}`, 0), format, "want '}'"},
+	{"leading zero", file(`{"a":{"dtype":"U8","shape":[01],"data_offsets":[0,1]}}`, 0), format, "non-negative integer"},
+	{"plus sign", file(`{"a":{"dtype":"U8","shape":[+1],"data_offsets":[0,1]}}`, 0), format, "non-negative integer"},
+	{"offsets as object", file(`{"a":{"dtype":"U8","shape":[0],"data_offsets":{}}}`), format, "want '['"},
 	{"deep nesting", file(`{"a":` + strings.Repeat("[", 100000) + `}`), format, "want '{'"},
 }
 
@@ -410,6 +451,7 @@ func FuzzSafetensors(f *testing.F) {
 			}
 			return
 		}
+		checkAgainstEncodingJSON(t, in, file)
 		var out bytes.Buffer
 		if err := safetensors.Write(&out, file.Tensors, file.Metadata); err != nil {
 			t.Fatalf("parsed file does not write: %v", err)
@@ -429,6 +471,70 @@ func FuzzSafetensors(f *testing.F) {
 		}
 		if !bytes.Equal(out.Bytes(), out2.Bytes()) {
 			t.Fatalf("rewrite is not stable:\n%q\n%q", out.Bytes(), out2.Bytes())
+		}
+	})
+}
+
+// checkAgainstEncodingJSON decodes the header of an accepted file with
+// encoding/json and fails unless it finds the same tensors and metadata as
+// the hand-written parser.
+func checkAgainstEncodingJSON(t *testing.T, in []byte, f *safetensors.File) {
+	t.Helper()
+	n := binary.LittleEndian.Uint64(in)
+	header, body := in[8:8+n], in[8+n:]
+	var entries map[string]json.RawMessage
+	if err := json.Unmarshal(header, &entries); err != nil {
+		t.Fatalf("accepted header that encoding/json rejects: %v\n%q", err, header)
+	}
+	want := len(f.Tensors)
+	if f.Metadata != nil {
+		want++
+		var meta map[string]string
+		if err := json.Unmarshal(entries["__metadata__"], &meta); err != nil || !maps.Equal(meta, f.Metadata) {
+			t.Fatalf("metadata: encoding/json gives %q (%v), Parse %q", meta, err, f.Metadata)
+		}
+	}
+	if len(entries) != want {
+		t.Fatalf("encoding/json finds %d header entries, Parse %d", len(entries), want)
+	}
+	for _, tn := range f.Tensors {
+		var e struct {
+			DType   string   `json:"dtype"`
+			Shape   []int    `json:"shape"`
+			Offsets [2]int64 `json:"data_offsets"`
+		}
+		if err := json.Unmarshal(entries[tn.Name], &e); err != nil {
+			t.Fatalf("tensor %q: encoding/json: %v", tn.Name, err)
+		}
+		if e.DType != tn.DType.String() || !slices.Equal(e.Shape, tn.Shape) || !bytes.Equal(body[e.Offsets[0]:e.Offsets[1]], tn.Data) {
+			t.Fatalf("tensor %q: encoding/json gives %+v, Parse %v %v", tn.Name, e, tn.DType, tn.Shape)
+		}
+	}
+}
+
+// FuzzHeaderString compares string decoding with encoding/json both ways:
+// on a metadata value, each must accept what the other accepts and decode it
+// to the same Go string.
+func FuzzHeaderString(f *testing.F) {
+	for _, s := range []string{`plain`, `\"\\\/\b\f\n\r\t`, `\u00e9`, `\ud83d\ude00`, `\ud800\u0041`, `\x`, `\u12`, "\x01", "ü"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		js := `"` + s + `"`
+		var want string
+		jsonErr := json.Unmarshal([]byte(js), &want)
+		// encoding/json replaces invalid UTF-8 that the spec forbids.
+		if !utf8.ValidString(s) {
+			return
+		}
+		got, err := safetensors.Parse(file(`{"__metadata__":{"k":` + js + `}}`))
+		switch {
+		case err != nil && jsonErr == nil:
+			t.Fatalf("Parse rejects %s that encoding/json accepts as %q: %v", js, want, err)
+		case err == nil && jsonErr != nil:
+			t.Fatalf("Parse accepts %s that encoding/json rejects: %v", js, jsonErr)
+		case err == nil && got.Metadata["k"] != want:
+			t.Fatalf("%s: Parse gives %q, encoding/json %q", js, got.Metadata["k"], want)
 		}
 	})
 }

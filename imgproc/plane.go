@@ -1,0 +1,421 @@
+package imgproc
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"slices"
+)
+
+// plane is a float32 image in row-major order; values are in [0,1] unless
+// said otherwise.
+type plane struct {
+	w, h int
+	p    []float32
+}
+
+func newPlane(w, h int) plane { return plane{w: w, h: h, p: make([]float32, w*h)} }
+
+// workingSide is the longest side the heavy steps work at. Larger inputs are
+// box-averaged down by an integer factor while being read: a 4000x3000 photo
+// becomes 1000x750, where a pen stroke is still 2-3 pixels wide, and a
+// 1280x800 screenshot keeps its full resolution for small digits.
+const workingSide = 1280
+
+// lumaPlane reads img into a luma plane (Rec. 601, as JPEG's Y), averaging
+// f x f source pixels per working pixel, f = ceil(longest side/maxSide).
+// Transparent pixels are composited over white, unless most of the image is
+// transparent and what is drawn is light (white strokes on a transparent
+// canvas): then over black, so that strokes keep their contrast.
+func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	f = max(1, (max(w, h)+maxSide-1)/maxSide)
+	ww, wh := (w+f-1)/f, (h+f-1)/f
+	lum := newPlane(ww, wh) // premultiplied luma sums
+	alpha := newPlane(ww, wh)
+	rowL := make([]float32, w)
+	rowA := make([]float32, w)
+	read := rowReader(img)
+	opaque := true
+	for y := range h {
+		if !read(y, rowL, rowA) {
+			opaque = false
+		}
+		o := (y / f) * ww
+		for x := range w {
+			lum.p[o+x/f] += rowL[x]
+			alpha.p[o+x/f] += rowA[x]
+		}
+	}
+	var transparent int
+	var sumL, sumA float64
+	for y := range wh {
+		ch := min(f, h-y*f)
+		for x := range ww {
+			n := float32(ch * min(f, w-x*f))
+			i := y*ww + x
+			lum.p[i] /= n
+			alpha.p[i] /= n
+			if alpha.p[i] < 0.5 {
+				transparent++
+			}
+			sumL += float64(lum.p[i])
+			sumA += float64(alpha.p[i])
+		}
+	}
+	if opaque {
+		return lum, f
+	}
+	var bg float32 = 1
+	if transparent*2 > ww*wh && sumA > 0 && sumL/sumA > 0.5 {
+		bg = 0
+	}
+	for i, a := range alpha.p {
+		lum.p[i] += (1 - a) * bg
+	}
+	return lum, f
+}
+
+// rowReader returns a function that fills one source row y (0-based) with
+// premultiplied luma and alpha in [0,1] and reports whether the row is fully
+// opaque. Common decoder outputs get direct access to their pixels, so a
+// 12 MP photo is read in tens of milliseconds, not seconds through At.
+func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
+	b := img.Bounds()
+	const k = 1.0 / 255
+	const r601, g601, b601 = 0.299 * k, 0.587 * k, 0.114 * k
+	ones := func(a []float32) {
+		for i := range a {
+			a[i] = 1
+		}
+	}
+	switch m := img.(type) {
+	case *image.YCbCr:
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Y[m.YOffset(b.Min.X, b.Min.Y+y):]
+			for x := range lum {
+				lum[x] = float32(row[x]) * k
+			}
+			ones(alpha)
+			return true
+		}
+	case *image.Gray:
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := range lum {
+				lum[x] = float32(row[x]) * k
+			}
+			ones(alpha)
+			return true
+		}
+	case *image.RGBA:
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			op := true
+			for x := range lum {
+				p := row[4*x : 4*x+4]
+				lum[x] = r601*float32(p[0]) + g601*float32(p[1]) + b601*float32(p[2])
+				alpha[x] = float32(p[3]) * k
+				op = op && p[3] == 255
+			}
+			return op
+		}
+	case *image.NRGBA:
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			op := true
+			for x := range lum {
+				p := row[4*x : 4*x+4]
+				a := float32(p[3]) * k
+				lum[x] = (r601*float32(p[0]) + g601*float32(p[1]) + b601*float32(p[2])) * a
+				alpha[x] = a
+				op = op && p[3] == 255
+			}
+			return op
+		}
+	case *image.NYCbCrA:
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Y[m.YOffset(b.Min.X, b.Min.Y+y):]
+			arow := m.A[m.AOffset(b.Min.X, b.Min.Y+y):]
+			op := true
+			for x := range lum {
+				a := float32(arow[x]) * k
+				lum[x] = float32(row[x]) * k * a
+				alpha[x] = a
+				op = op && arow[x] == 255
+			}
+			return op
+		}
+	case *image.Paletted:
+		pl := make([]float32, 256)
+		pa := make([]float32, 256)
+		for i := range pa {
+			pa[i] = 1 // indices beyond the palette read as opaque black
+		}
+		for i, c := range m.Palette {
+			if i >= 256 {
+				break
+			}
+			pl[i], pa[i] = lumaAlpha(c)
+		}
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			op := true
+			for x := range lum {
+				lum[x], alpha[x] = pl[row[x]], pa[row[x]]
+				op = op && alpha[x] == 1
+			}
+			return op
+		}
+	}
+	return func(y int, lum, alpha []float32) bool {
+		op := true
+		for x := range lum {
+			lum[x], alpha[x] = lumaAlpha(img.At(b.Min.X+x, b.Min.Y+y))
+			op = op && alpha[x] == 1
+		}
+		return op
+	}
+}
+
+// lumaAlpha returns the premultiplied Rec. 601 luma and the alpha of c.
+func lumaAlpha(c color.Color) (float32, float32) {
+	r, g, b, a := c.RGBA()
+	const k = 1.0 / 0xffff
+	return (0.299*float32(r) + 0.587*float32(g) + 0.114*float32(b)) * k, float32(a) * k
+}
+
+// pool averages b x b cells (partial cells at the edges average what they
+// have).
+func pool(pl plane, b int) plane {
+	gw, gh := (pl.w+b-1)/b, (pl.h+b-1)/b
+	out := newPlane(gw, gh)
+	n := make([]float32, gw*gh)
+	for y := range pl.h {
+		o := (y / b) * gw
+		for x, v := range pl.p[y*pl.w : (y+1)*pl.w] {
+			out.p[o+x/b] += v
+			n[o+x/b]++
+		}
+	}
+	for i := range out.p {
+		out.p[i] /= n[i]
+	}
+	return out
+}
+
+// upsample interpolates a pooled plane (cell size b) back to w x h
+// bilinearly between cell centres.
+func upsample(g plane, b, w, h int) plane {
+	out := newPlane(w, h)
+	xs := make([]int, w)
+	xf := make([]float32, w)
+	for x := range w {
+		c := (float32(x)+0.5)/float32(b) - 0.5
+		i := int(math.Floor(float64(c)))
+		xf[x] = c - float32(i)
+		xs[x] = i
+	}
+	clampX := func(i int) int { return min(max(i, 0), g.w-1) }
+	for y := range h {
+		c := (float32(y)+0.5)/float32(b) - 0.5
+		j := int(math.Floor(float64(c)))
+		fy := c - float32(j)
+		r0 := g.p[min(max(j, 0), g.h-1)*g.w:]
+		r1 := g.p[min(max(j+1, 0), g.h-1)*g.w:]
+		row := out.p[y*w : (y+1)*w]
+		for x := range row {
+			i0, i1 := clampX(xs[x]), clampX(xs[x]+1)
+			fx := xf[x]
+			top := r0[i0] + (r0[i1]-r0[i0])*fx
+			bot := r1[i0] + (r1[i1]-r1[i0])*fx
+			row[x] = top + (bot-top)*fy
+		}
+	}
+	return out
+}
+
+// rankFilter replaces each value by the minimum (take=min) or maximum
+// (take=max) over the (2r+1)^2 square around it, clipped at the edges.
+// Square windows are separable.
+func rankFilter(pl plane, r int, take func(a, b float32) float32) plane {
+	tmp := newPlane(pl.w, pl.h)
+	for y := range pl.h {
+		row := pl.p[y*pl.w : (y+1)*pl.w]
+		for x := range row {
+			v := row[x]
+			for i := max(0, x-r); i <= min(pl.w-1, x+r); i++ {
+				v = take(v, row[i])
+			}
+			tmp.p[y*pl.w+x] = v
+		}
+	}
+	out := newPlane(pl.w, pl.h)
+	for y := range pl.h {
+		for x := range pl.w {
+			v := tmp.p[y*pl.w+x]
+			for j := max(0, y-r); j <= min(pl.h-1, y+r); j++ {
+				v = take(v, tmp.p[j*pl.w+x])
+			}
+			out.p[y*pl.w+x] = v
+		}
+	}
+	return out
+}
+
+func minf(a, b float32) float32 { return min(a, b) }
+func maxf(a, b float32) float32 { return max(a, b) }
+
+// medianFilter replaces each value by the median over the (2r+1)^2 square
+// around it, clipped at the edges. Used on coarse grids only.
+func medianFilter(pl plane, r int) plane {
+	out := newPlane(pl.w, pl.h)
+	buf := make([]float32, 0, (2*r+1)*(2*r+1))
+	for y := range pl.h {
+		for x := range pl.w {
+			buf = buf[:0]
+			for j := max(0, y-r); j <= min(pl.h-1, y+r); j++ {
+				buf = append(buf, pl.p[j*pl.w+max(0, x-r):j*pl.w+min(pl.w-1, x+r)+1]...)
+			}
+			slices.Sort(buf)
+			out.p[y*pl.w+x] = buf[len(buf)/2]
+		}
+	}
+	return out
+}
+
+// histogram is a fixed-range histogram for quantiles and Otsu's method.
+type histogram struct {
+	lo, hi float32
+	n      []float64
+	total  float64
+}
+
+func newHistogram(lo, hi float32, bins int) *histogram {
+	return &histogram{lo: lo, hi: hi, n: make([]float64, bins)}
+}
+
+func (h *histogram) bin(v float32) int {
+	i := int((v - h.lo) / (h.hi - h.lo) * float32(len(h.n)))
+	return min(max(i, 0), len(h.n)-1)
+}
+
+func (h *histogram) value(i int) float32 {
+	return h.lo + (float32(i)+0.5)*(h.hi-h.lo)/float32(len(h.n))
+}
+
+func (h *histogram) add(v float32) { h.n[h.bin(v)]++; h.total++ }
+
+// quantile returns the value below which a fraction q of the samples lie.
+func (h *histogram) quantile(q float64) float32 {
+	want, acc := q*h.total, 0.0
+	for i, c := range h.n {
+		acc += c
+		if acc >= want && c > 0 {
+			return h.value(i)
+		}
+	}
+	return h.hi
+}
+
+// otsu returns the threshold that maximises the between-class variance of
+// the samples at or above from (Otsu, 1979), or from if there are too few.
+func (h *histogram) otsu(from float32) float32 {
+	start := h.bin(from)
+	var n, sum float64
+	for i := start; i < len(h.n); i++ {
+		n += h.n[i]
+		sum += h.n[i] * float64(h.value(i))
+	}
+	if n < 2 {
+		return from
+	}
+	best, bestT := -1.0, from
+	var n0, s0 float64
+	for i := start; i < len(h.n)-1; i++ {
+		n0 += h.n[i]
+		s0 += h.n[i] * float64(h.value(i))
+		n1 := n - n0
+		if n0 == 0 || n1 == 0 {
+			continue
+		}
+		m0, m1 := s0/n0, (sum-s0)/n1
+		if v := n0 * n1 * (m0 - m1) * (m0 - m1); v > best {
+			best, bestT = v, (h.value(i)+h.value(i+1))/2
+		}
+	}
+	return bestT
+}
+
+// edt returns, for each pixel, the Euclidean distance to the nearest pixel
+// where feature is true (math.MaxFloat32-ish when there is none), by the
+// two-pass lower-envelope method of Felzenszwalb and Huttenlocher,
+// "Distance Transforms of Sampled Functions" (2012), linear in the pixels.
+func edt(feature []bool, w, h int) []float32 {
+	const inf = 1e20
+	d := make([]float64, w*h)
+	for i, f := range feature {
+		if !f {
+			d[i] = inf
+		}
+	}
+	n := max(w, h)
+	f := make([]float64, n)
+	out := make([]float64, n)
+	v := make([]int, n)
+	z := make([]float64, n+1)
+	for x := range w {
+		for y := range h {
+			f[y] = d[y*w+x]
+		}
+		dt1(f[:h], out[:h], v, z)
+		for y := range h {
+			d[y*w+x] = out[y]
+		}
+	}
+	for y := range h {
+		copy(f, d[y*w:(y+1)*w])
+		dt1(f[:w], out[:w], v, z)
+		copy(d[y*w:(y+1)*w], out[:w])
+	}
+	res := make([]float32, w*h)
+	for i, s := range d {
+		res[i] = float32(math.Sqrt(s))
+	}
+	return res
+}
+
+// dt1 is the 1-D squared distance transform of sampled function f.
+func dt1(f, out []float64, v []int, z []float64) {
+	n := len(f)
+	if n == 0 {
+		return
+	}
+	k := 0
+	v[0] = 0
+	z[0], z[1] = math.Inf(-1), math.Inf(1)
+	for q := 1; q < n; q++ {
+		s := parabolaCross(f, q, v[k])
+		for s <= z[k] { // z[0] is -Inf, so k stays >= 0
+			k--
+			s = parabolaCross(f, q, v[k])
+		}
+		k++
+		v[k] = q
+		z[k], z[k+1] = s, math.Inf(1)
+	}
+	k = 0
+	for q := range n {
+		for z[k+1] < float64(q) {
+			k++
+		}
+		dq := float64(q - v[k])
+		out[q] = dq*dq + f[v[k]]
+	}
+}
+
+// parabolaCross is where the parabolas rooted at q and p intersect.
+func parabolaCross(f []float64, q, p int) float64 {
+	return ((f[q] + float64(q*q)) - (f[p] + float64(p*p))) / float64(2*q-2*p)
+}

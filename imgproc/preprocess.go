@@ -1,0 +1,224 @@
+package imgproc
+
+import (
+	"fmt"
+	"image"
+	"math"
+)
+
+// Sizes of MNIST's recipe.
+const (
+	Size = 28 // side of the output image
+	Box  = 20 // side of the box the digit is fitted into
+)
+
+// MNIST's geometry and stroke width, measured on the 10,000 test digits with
+// the same functions used here (see TestMNISTStatistics).
+const (
+	// centreX, centreY is where MNIST digits have their centre of mass,
+	// in pixel-index coordinates of the 28x28 image.
+	centreX, centreY = 14.0, 14.0
+	// strokeRatio is the median stroke width (strokeWidth on the binarised
+	// digit) over the long side of its bounding box.
+	strokeRatio = 0.126
+)
+
+// Preprocess turns one image of a single handwritten digit into a 28x28
+// MNIST-style input: white ink (255) on black (0), fitted into 20x20 and
+// centred by its centre of mass. It returns an error wrapping ErrNoInk when
+// the image holds nothing that looks like ink. When there are several
+// separate marks, the biggest one is kept with what lies close to it; use
+// Segment for numbers.
+func Preprocess(img image.Image) (*image.Gray, error) {
+	a, err := analyse(img)
+	if err != nil {
+		return nil, err
+	}
+	keep, box := a.mainGroup()
+	if keep == nil {
+		return nil, fmt.Errorf("%w: only specks or lines", ErrNoInk)
+	}
+	return a.render(keep, box)
+}
+
+// Pixels returns g's pixels scaled to [0,1], row by row: the model input.
+func Pixels(g *image.Gray) []float32 {
+	b := g.Bounds()
+	out := make([]float32, 0, b.Dx()*b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for _, v := range g.Pix[g.PixOffset(b.Min.X, y) : g.PixOffset(b.Min.X, y)+b.Dx()] {
+			out = append(out, float32(v)/255)
+		}
+	}
+	return out
+}
+
+// analysis is an image reduced to ink: what every later step works on.
+type analysis struct {
+	ink    plane // ink strength at working resolution, 0 background .. 1
+	f      int   // one working pixel is f x f source pixels
+	origin image.Point
+	floor  float32 // noise floor of ink
+	thresh float32 // binarisation threshold of ink
+	labels []int32 // component of each working pixel, 0 = background
+	comps  []component
+}
+
+// component is one 8-connected piece of binarised ink; its label is its
+// index + 1.
+type component struct {
+	area int
+	mass float64         // summed ink
+	box  image.Rectangle // working pixels
+	line bool            // a ruled line or other page-wide stroke
+}
+
+// analyse runs the steps that do not depend on which ink is kept.
+func analyse(img image.Image) (*analysis, error) {
+	b := img.Bounds()
+	if b.Empty() {
+		return nil, fmt.Errorf("%w: %dx%d", ErrEmpty, b.Dx(), b.Dy())
+	}
+	lum, f := lumaPlane(img, workingSide)
+	dark, ok := polarity(lum)
+	if !ok {
+		return nil, fmt.Errorf("%w: the image is uniform", ErrNoInk)
+	}
+	ink := inkMap(lum, dark)
+	floor, thresh, ok := threshold(ink)
+	if !ok {
+		return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
+	}
+	labels, comps := components(ink, thresh)
+	markLines(comps, ink.w, ink.h)
+	return &analysis{ink: ink, f: f, origin: b.Min, floor: floor, thresh: thresh, labels: labels, comps: comps}, nil
+}
+
+// grid returns the cell size of the coarse grid used for background
+// estimation: about 48 cells on the short side.
+func grid(w, h int) int { return max(1, min(w, h)/48) }
+
+// backgroundRadius is the radius, in grid cells, of the background filters:
+// their 13-cell window spans a quarter of the short side, wider than any
+// pen stroke, narrower than lighting changes.
+const backgroundRadius = 6
+
+// polarity reports whether the ink is darker than the background (most
+// uploads) or lighter (MNIST itself, chalkboards, dark-mode canvases). The
+// background is a coarse median, which follows uneven lighting and which
+// ink, a minority in any large window, does not move; ink is whichever side
+// of it holds more strong deviations. ok is false for a uniform image.
+func polarity(lum plane) (dark, ok bool) {
+	b := grid(lum.w, lum.h)
+	bg := upsample(medianFilter(pool(lum, b), backgroundRadius), b, lum.w, lum.h)
+	h := newHistogram(-1, 1, 2048)
+	for i, v := range lum.p {
+		h.add(v - bg.p[i])
+	}
+	med := h.quantile(0.5)
+	ad := newHistogram(0, 1, 1024)
+	for i, v := range lum.p {
+		ad.add(float32(math.Abs(float64(v - bg.p[i] - med))))
+	}
+	delta := max(0.05, 3*1.4826*ad.quantile(0.5))
+	var darkMass, lightMass float64
+	for i, v := range lum.p {
+		d := v - bg.p[i] - med
+		if d < -delta {
+			darkMass += float64((d + delta) * (d + delta))
+		} else if d > delta {
+			lightMass += float64((d - delta) * (d - delta))
+		}
+	}
+	if darkMass == 0 && lightMass == 0 {
+		return false, false
+	}
+	return darkMass >= lightMass, true
+}
+
+// inkMap returns ink strength: 0 on the background, near 1 on full-contrast
+// ink. The background is a morphological opening of the ink-positive image
+// on the coarse grid, which removes anything narrower than the window (the
+// strokes) and keeps lighting gradients, tinted paper and large shapes.
+// Dividing by the background's own brightness undoes multiplicative
+// lighting: a stroke in a shadowed corner counts as much as one in the light.
+func inkMap(lum plane, dark bool) plane {
+	v := newPlane(lum.w, lum.h)
+	for i, l := range lum.p {
+		if dark {
+			v.p[i] = 1 - l
+		} else {
+			v.p[i] = l
+		}
+	}
+	b := grid(v.w, v.h)
+	g := pool(v, b)
+	g = rankFilter(rankFilter(g, backgroundRadius, minf), backgroundRadius, maxf)
+	bg := upsample(g, b, v.w, v.h)
+	for i := range v.p {
+		v.p[i] = (v.p[i] - bg.p[i]) / max(0.15, 1-bg.p[i])
+	}
+	return v
+}
+
+// minContrast is the weakest ink accepted: a pencil line on paper is about
+// 0.3; JPEG noise on a blank page stays below 0.1.
+const minContrast = 0.15
+
+// threshold returns the noise floor of ink (a robust estimate from the
+// background, which is most pixels) and the binarisation threshold: Otsu's
+// method over what is above the floor, so that faint ruled lines and paper
+// texture fall below it and the strokes above. ok is false when nothing
+// rises above the floor.
+func threshold(ink plane) (floor, t float32, ok bool) {
+	h := newHistogram(-1, 1, 2048)
+	for _, v := range ink.p {
+		h.add(v)
+	}
+	med := h.quantile(0.5)
+	ad := newHistogram(0, 1, 1024)
+	for _, v := range ink.p {
+		ad.add(float32(math.Abs(float64(v - med))))
+	}
+	floor = med + max(0.05, 4.5*1.4826*ad.quantile(0.5))
+	if h.quantile(1) < max(floor, minContrast) {
+		return floor, 0, false
+	}
+	above := newHistogram(0, 1, 1024)
+	for _, v := range ink.p {
+		if v > floor {
+			above.add(v)
+		}
+	}
+	// The digit is the strongest mark on the page: whatever is much fainter
+	// than its strokes (a toolbar, grey UI text, a ruled line that Otsu's
+	// split put on the wrong side) is not ink. A 3x3 mean keeps single noisy
+	// pixels from setting the scale.
+	t = max(floor, above.otsu(floor), 0.35*strongest(ink))
+	return floor, t, true
+}
+
+// strongest returns the largest 3x3 mean of ink.
+func strongest(ink plane) float32 {
+	var best float32
+	w := ink.w
+	for y := 1; y < ink.h-1; y++ {
+		for x := 1; x < w-1; x++ {
+			if ink.p[y*w+x] <= best {
+				continue // the mean cannot beat best
+			}
+			var s float32
+			for dy := -1; dy <= 1; dy++ {
+				r := ink.p[(y+dy)*w+x-1 : (y+dy)*w+x+2]
+				s += r[0] + r[1] + r[2]
+			}
+			best = max(best, s/9)
+		}
+	}
+	if ink.w < 3 || ink.h < 3 {
+		for _, v := range ink.p {
+			best = max(best, v)
+		}
+	}
+	return best
+}

@@ -1,0 +1,352 @@
+package imgproc
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"slices"
+)
+
+// components labels the 8-connected components of ink > t.
+func components(ink plane, t float32) ([]int32, []component) {
+	w, h := ink.w, ink.h
+	labels := make([]int32, w*h)
+	var comps []component
+	var stack []int
+	for start, v := range ink.p {
+		if v <= t || labels[start] != 0 {
+			continue
+		}
+		id := int32(len(comps) + 1)
+		c := component{box: image.Rect(start%w, start/w, start%w+1, start/w+1)}
+		labels[start] = id
+		stack = append(stack[:0], start)
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			x, y := i%w, i/w
+			c.area++
+			c.mass += float64(ink.p[i])
+			c.box = c.box.Union(image.Rect(x, y, x+1, y+1))
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					nx, ny := x+dx, y+dy
+					if nx < 0 || ny < 0 || nx >= w || ny >= h {
+						continue
+					}
+					j := ny*w + nx
+					if labels[j] == 0 && ink.p[j] > t {
+						labels[j] = id
+						stack = append(stack, j)
+					}
+				}
+			}
+		}
+		comps = append(comps, c)
+	}
+	return labels, comps
+}
+
+// markLines flags components that run across most of the page and are thin:
+// ruled lines, the edge of a sheet, a table border. A digit's own bar (the
+// top of a 5 or 7) is never that long relative to its thickness.
+func markLines(comps []component, w, h int) {
+	for i := range comps {
+		b := comps[i].box
+		comps[i].line = (b.Dx()*100 >= 85*w && b.Dy()*12 <= b.Dx()) ||
+			(b.Dy()*100 >= 85*h && b.Dx()*12 <= b.Dy())
+	}
+}
+
+// rectDistance is the gap between two rectangles (0 when they touch or
+// overlap), in the chessboard metric.
+func rectDistance(a, b image.Rectangle) int {
+	dx := max(0, b.Min.X-a.Max.X, a.Min.X-b.Max.X)
+	dy := max(0, b.Min.Y-a.Max.Y, a.Min.Y-b.Max.Y)
+	return max(dx, dy)
+}
+
+// minMass is the least ink (in full-contrast working pixels) taken for a
+// digit; anything less is a speck.
+const minMass = 4
+
+// mainGroup picks the biggest component and what lies close to it: broken
+// pieces of the same digit are near, specks and stray marks are small and
+// far. It returns keep indexed by label and the group's box, or nil.
+func (a *analysis) mainGroup() ([]bool, image.Rectangle) {
+	// Score by ink times contrast, so that a large faint shape loses to a
+	// smaller firm one.
+	score := func(c component) float64 { return c.mass * c.mass / float64(c.area) }
+	best := -1
+	for i, c := range a.comps {
+		if !c.line && (best < 0 || score(c) > score(a.comps[best])) {
+			best = i
+		}
+	}
+	if best < 0 || a.comps[best].mass < minMass {
+		return nil, image.Rectangle{}
+	}
+	keep := make([]bool, len(a.comps)+1)
+	keep[best+1] = true
+	box, mainArea := a.comps[best].box, a.comps[best].area
+	for changed := true; changed; {
+		changed = false
+		for i, c := range a.comps {
+			if keep[i+1] || c.line {
+				continue
+			}
+			d, size := rectDistance(box, c.box), max(box.Dx(), box.Dy())
+			if (d*100 <= 15*size && c.area*500 >= mainArea) || (d*10 <= 4*size && c.area*20 >= mainArea) {
+				keep[i+1] = true
+				box = box.Union(c.box)
+				changed = true
+			}
+		}
+	}
+	return keep, box
+}
+
+// strokeWidth estimates the mean stroke width of a binary shape as
+// 2*area/edges, where edges counts 4-neighbour ink/background pairs: a
+// stroke of width w and length L has area wL and two sides of L, each
+// costing on average 4/pi edges per unit length over all directions.
+func strokeWidth(mask []bool, w, h int) float64 {
+	var area, edges int
+	for y := range h {
+		for x := range w {
+			if !mask[y*w+x] {
+				continue
+			}
+			area++
+			if x == 0 || !mask[y*w+x-1] {
+				edges++
+			}
+			if x == w-1 || !mask[y*w+x+1] {
+				edges++
+			}
+			if y == 0 || !mask[(y-1)*w+x] {
+				edges++
+			}
+			if y == h-1 || !mask[(y+1)*w+x] {
+				edges++
+			}
+		}
+	}
+	if edges == 0 {
+		return 0
+	}
+	return 2 * float64(area) / float64(edges) * 4 / math.Pi
+}
+
+// render makes the 28x28 image of the kept components inside box (working
+// pixels).
+func (a *analysis) render(keep []bool, box image.Rectangle) (*image.Gray, error) {
+	long := float64(max(box.Dx(), box.Dy()))
+	want := strokeRatio * long
+
+	// The shape at the working resolution, with room to grow.
+	mask, mw, mh := a.mask(keep, box, 0)
+	have := strokeWidth(mask, mw, mh)
+	grow := 0.0
+	if have < 0.7*want {
+		grow = (want - have) / 2
+	}
+	pad := int(math.Ceil(grow)) + 2
+	r := box.Inset(-pad)
+	mask, mw, mh = a.mask(keep, box, pad)
+	g := a.grey(keep, r, mask)
+	g = normaliseStroke(g, mask, have, want)
+	return fitCentre(g)
+}
+
+// mask returns which pixels of box grown by pad belong to kept components.
+func (a *analysis) mask(keep []bool, box image.Rectangle, pad int) ([]bool, int, int) {
+	r := box.Inset(-pad)
+	w, h := r.Dx(), r.Dy()
+	m := make([]bool, w*h)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		if y < 0 || y >= a.ink.h {
+			continue
+		}
+		for x := max(r.Min.X, 0); x < min(r.Max.X, a.ink.w); x++ {
+			m[(y-r.Min.Y)*w+x-r.Min.X] = keep[a.labels[y*a.ink.w+x]]
+		}
+	}
+	return m, w, h
+}
+
+// grey returns the anti-aliased ink of the kept components over r:
+// stretched so that the noise floor is 0 and the middle of the strokes is
+// 1, and limited to one pixel around the kept components, so specks, lines
+// and neighbouring digits stay out.
+func (a *analysis) grey(keep []bool, r image.Rectangle, mask []bool) plane {
+	w, h := r.Dx(), r.Dy()
+	var vals []float32
+	for i, m := range mask {
+		if m {
+			x, y := r.Min.X+i%w, r.Min.Y+i/w
+			vals = append(vals, a.ink.p[y*a.ink.w+x])
+		}
+	}
+	lo := a.floor
+	hi := a.thresh + 0.05
+	if len(vals) > 0 {
+		slices.Sort(vals)
+		hi = max(hi, vals[len(vals)/2])
+	}
+	g := newPlane(w, h)
+	for y := range h {
+		for x := range w {
+			near := false
+			for dy := -1; dy <= 1 && !near; dy++ {
+				for dx := -1; dx <= 1 && !near; dx++ {
+					nx, ny := x+dx, y+dy
+					near = nx >= 0 && ny >= 0 && nx < w && ny < h && mask[ny*w+nx]
+				}
+			}
+			ix, iy := r.Min.X+x, r.Min.Y+y
+			if !near || ix < 0 || iy < 0 || ix >= a.ink.w || iy >= a.ink.h {
+				continue
+			}
+			v := a.ink.p[iy*a.ink.w+ix]
+			g.p[y*w+x] = min(1, max(0, (v-lo)/(hi-lo)))
+		}
+	}
+	return g
+}
+
+// normaliseStroke makes strokes of width have about as wide as MNIST's
+// (want, in the same pixels): thin pen lines on a big canvas are grown by
+// the missing width with an anti-aliased edge, and very heavy marker strokes
+// thinned, using the distance to the shape (or to the background).
+func normaliseStroke(g plane, mask []bool, have, want float64) plane {
+	switch {
+	case have < 0.7*want:
+		r := float32(want-have) / 2
+		d := edt(mask, g.w, g.h)
+		for i, di := range d {
+			g.p[i] = max(g.p[i], min(1, max(0, r+0.5-di)))
+		}
+	case have > 2.2*want:
+		r := float32(have-1.6*want) / 2
+		bg := make([]bool, len(mask))
+		for i, m := range mask {
+			bg[i] = !m
+		}
+		d := edt(bg, g.w, g.h)
+		for i, di := range d {
+			if !mask[i] {
+				g.p[i] = 0
+			} else {
+				g.p[i] *= min(1, max(0, di-r))
+			}
+		}
+	}
+	return g
+}
+
+// fitCentre scales the ink of g into a Box x Box square, preserving the
+// aspect ratio and averaging areas (anti-aliasing), and places it in a
+// Size x Size image with its centre of mass at MNIST's.
+func fitCentre(g plane) (*image.Gray, error) {
+	x0, y0, x1, y1 := g.w, g.h, -1, -1
+	for y := range g.h {
+		for x := range g.w {
+			if g.p[y*g.w+x] > 0.02 {
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			}
+		}
+	}
+	if x1 < 0 {
+		return nil, fmt.Errorf("%w: nothing left after cleaning", ErrNoInk)
+	}
+	bw, bh := x1-x0+1, y1-y0+1
+	sub := newPlane(bw, bh)
+	for y := range bh {
+		copy(sub.p[y*bw:(y+1)*bw], g.p[(y0+y)*g.w+x0:])
+	}
+	sc := float64(Box) / float64(max(bw, bh))
+	ow := max(1, min(Box, int(math.Round(float64(bw)*sc))))
+	oh := max(1, min(Box, int(math.Round(float64(bh)*sc))))
+	s := resample(sub, ow, oh)
+	var sum, sx, sy float64
+	for y := range oh {
+		for x := range ow {
+			v := float64(s.p[y*ow+x])
+			sum += v
+			sx += v * float64(x)
+			sy += v * float64(y)
+		}
+	}
+	if sum == 0 {
+		return nil, fmt.Errorf("%w: nothing left after scaling", ErrNoInk)
+	}
+	ox := min(max(int(math.Round(centreX-sx/sum)), 0), Size-ow)
+	oy := min(max(int(math.Round(centreY-sy/sum)), 0), Size-oh)
+	out := image.NewGray(image.Rect(0, 0, Size, Size))
+	for y := range oh {
+		for x := range ow {
+			out.Pix[(oy+y)*Size+ox+x] = uint8(math.Round(float64(min(1, max(0, s.p[y*ow+x])) * 255)))
+		}
+	}
+	return out, nil
+}
+
+// tap is one source sample and its weight.
+type tap struct {
+	i int
+	w float32
+}
+
+// resampleTaps returns, for each of m outputs covering n inputs, the
+// weights of the inputs: the exact overlap of the output pixel's footprint
+// when shrinking (area averaging, as MNIST's anti-aliasing), linear
+// interpolation when enlarging.
+func resampleTaps(n, m int) [][]tap {
+	s := float64(n) / float64(m)
+	taps := make([][]tap, m)
+	for i := range m {
+		if s <= 1 {
+			c := (float64(i)+0.5)*s - 0.5
+			j := math.Floor(c)
+			fr := float32(c - j)
+			j0, j1 := min(max(int(j), 0), n-1), min(max(int(j)+1, 0), n-1)
+			taps[i] = []tap{{j0, 1 - fr}, {j1, fr}}
+			continue
+		}
+		a, b := float64(i)*s, float64(i+1)*s
+		for j := int(a); j < n && float64(j) < b; j++ {
+			if o := min(b, float64(j+1)) - max(a, float64(j)); o > 0 {
+				taps[i] = append(taps[i], tap{j, float32(o / s)})
+			}
+		}
+	}
+	return taps
+}
+
+// resample scales src to w x h (separably: rows, then columns).
+func resample(src plane, w, h int) plane {
+	tx, ty := resampleTaps(src.w, w), resampleTaps(src.h, h)
+	tmp := newPlane(w, src.h)
+	for y := range src.h {
+		row := src.p[y*src.w : (y+1)*src.w]
+		for x, ts := range tx {
+			var v float32
+			for _, t := range ts {
+				v += row[t.i] * t.w
+			}
+			tmp.p[y*w+x] = v
+		}
+	}
+	out := newPlane(w, h)
+	for y, ts := range ty {
+		for x := range w {
+			var v float32
+			for _, t := range ts {
+				v += tmp.p[t.i*w+x] * t.w
+			}
+			out.p[y*w+x] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,125 @@
+package imgproc
+
+import (
+	"fmt"
+	"image"
+	"slices"
+)
+
+// Glyph is one digit found by Segment.
+type Glyph struct {
+	// Box is where the digit is, in the coordinates of the image given to
+	// Segment.
+	Box image.Rectangle
+	// Image is the digit preprocessed as by Preprocess: 28x28, white on black.
+	Image *image.Gray
+}
+
+// Segment splits an image of digits written side by side (a number such as
+// "2026") into one Glyph per digit, left to right; an image of one digit
+// gives one Glyph. Pieces of one digit (the bar of a 5, a 4 drawn in two
+// strokes) are merged when they overlap mostly in x; specks and ruled lines
+// are dropped. Digits that touch each other stay one glyph. It returns an
+// error wrapping ErrNoInk when there is no ink.
+func Segment(img image.Image) ([]Glyph, error) {
+	a, err := analyse(img)
+	if err != nil {
+		return nil, err
+	}
+	groups := a.groups()
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("%w: only specks or lines", ErrNoInk)
+	}
+	glyphs := make([]Glyph, 0, len(groups))
+	for _, g := range groups {
+		keep := make([]bool, len(a.comps)+1)
+		for _, i := range g.members {
+			keep[i+1] = true
+		}
+		out, err := a.render(keep, g.box)
+		if err != nil {
+			return nil, err
+		}
+		glyphs = append(glyphs, Glyph{Box: a.toSource(g.box, img.Bounds()), Image: out})
+	}
+	return glyphs, nil
+}
+
+// toSource maps a rectangle of working pixels back to the input image.
+func (a *analysis) toSource(r image.Rectangle, bounds image.Rectangle) image.Rectangle {
+	return image.Rect(r.Min.X*a.f, r.Min.Y*a.f, r.Max.X*a.f, r.Max.Y*a.f).Add(a.origin).Intersect(bounds)
+}
+
+// group is a set of components read as one digit.
+type group struct {
+	members []int // component indices
+	box     image.Rectangle
+	area    int
+}
+
+// groups turns components into digits, left to right.
+func (a *analysis) groups() []group {
+	maxArea := 0
+	for _, c := range a.comps {
+		if !c.line && c.mass >= minMass {
+			maxArea = max(maxArea, c.area)
+		}
+	}
+	if maxArea == 0 {
+		return nil
+	}
+	// Big pieces found the groups; small ones join the nearest later or are
+	// specks.
+	var gs []group
+	var small []int
+	for i, c := range a.comps {
+		switch {
+		case c.line || c.mass < minMass:
+		case c.area*12 >= maxArea:
+			gs = append(gs, group{members: []int{i}, box: c.box, area: c.area})
+		default:
+			small = append(small, i)
+		}
+	}
+	// Merge groups that overlap mostly in x: one digit's parts stack
+	// vertically, neighbouring digits sit side by side.
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(gs) && !merged; i++ {
+			for j := i + 1; j < len(gs) && !merged; j++ {
+				a, b := gs[i].box, gs[j].box
+				ov := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+				if ov*2 >= min(a.Dx(), b.Dx()) {
+					gs[i].members = append(gs[i].members, gs[j].members...)
+					gs[i].box = a.Union(b)
+					gs[i].area += gs[j].area
+					gs = slices.Delete(gs, j, j+1)
+					merged = true
+				}
+			}
+		}
+	}
+	for _, i := range small {
+		c := a.comps[i]
+		best, bestD := -1, 0
+		for j, g := range gs {
+			if d := rectDistance(g.box, c.box); best < 0 || d < bestD {
+				best, bestD = j, d
+			}
+		}
+		g := &gs[best]
+		if bestD*100 <= 15*max(g.box.Dx(), g.box.Dy()) && c.area*500 >= g.area {
+			g.members = append(g.members, i)
+			g.box = g.box.Union(c.box)
+			g.area += c.area
+		}
+	}
+	// Marks much smaller than the digits (a full stop, a dash) are not digits.
+	tallest := 0
+	for _, g := range gs {
+		tallest = max(tallest, g.box.Dy())
+	}
+	gs = slices.DeleteFunc(gs, func(g group) bool { return g.box.Dy()*10 < 3*tallest })
+	slices.SortFunc(gs, func(a, b group) int { return (a.box.Min.X + a.box.Max.X) - (b.box.Min.X + b.box.Max.X) })
+	return gs
+}

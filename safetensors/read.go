@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 )
 
@@ -20,14 +21,15 @@ const maxHeaderSize = 100_000_000
 
 const metadataKey = "__metadata__"
 
-// Read reads a whole safetensors file from r and parses it. It fails without
-// reading further if r holds more than maxSize bytes, and never allocates
-// more than the bytes r actually delivers.
+// Read reads a whole safetensors file from r and parses it like Parse. It
+// fails, without reading further, if r holds more than maxSize bytes. Memory
+// grows with the bytes r actually delivers, never with a length the file
+// claims.
 func Read(r io.Reader, maxSize int64) (*File, error) {
-	if maxSize < 0 {
-		maxSize = 0
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	maxSize = max(maxSize, 0)
+	// One byte more than allowed tells a file of exactly maxSize from a
+	// longer one.
+	data, err := io.ReadAll(io.LimitReader(r, min(maxSize, math.MaxInt64-1)+1))
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: reading: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -374,6 +375,9 @@ func TestRead(t *testing.T) {
 	}
 	if _, err := safetensors.Read(bytes.NewReader(good), int64(len(good)-1)); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Errorf("Read over maxSize: error = %v", err)
+	}
+	if _, err := safetensors.Read(bytes.NewReader(good), math.MaxInt64); err != nil {
+		t.Errorf("Read with maxSize MaxInt64: %v", err)
 	}
 	errBoom := errors.New("boom")
 	if _, err := safetensors.Read(iotest.ErrReader(errBoom), 100); !errors.Is(err, errBoom) {

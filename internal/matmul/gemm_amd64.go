@@ -23,10 +23,10 @@ const (
 func archKernels() []*kernel {
 	var ks []*kernel
 	if useAVX512 {
-		ks = append(ks, &kernel{name: "avx512", mr: avx512MR, nr: avx512NR, kc: 256, mc: 14 * 24, nc: 512, maskedB: true, tile: tileAVX512, tileR: tileRAVX512})
+		ks = append(ks, &kernel{name: "avx512", mr: avx512MR, nr: avx512NR, kc: 256, mc: 14 * 12, nc: 512, rowKC: 384, rowMC: 14 * 6, maskedB: true, tile: tileAVX512, tileR: tileRAVX512})
 	}
 	if useAVX2 {
-		ks = append(ks, &kernel{name: "avx2", mr: avx2MR, nr: avx2NR, kc: 256, mc: 6 * 32, nc: 512, tile: tileAVX2, tileR: tileRAVX2})
+		ks = append(ks, &kernel{name: "avx2", mr: avx2MR, nr: avx2NR, kc: 256, mc: 6 * 16, nc: 512, rowKC: 384, rowMC: 6 * 16, tile: tileAVX2, tileR: tileRAVX2})
 	}
 	return ks
 }

@@ -9,10 +9,16 @@ type kernel struct {
 	kc     int // largest k block: an nr×kc B panel stays in L1
 	mc     int // rows of A packed per block (multiple of mr): mc×kc stays in L2
 	nc     int // columns of B packed per block (multiple of nr)
+	// With a row-major A read in place (tileR), the unpacked A block is
+	// best kept small enough to stay in L1 across the B panels.
+	rowKC, rowMC int
 
 	// maskedB: tile reads only cols columns of B, so an unpacked B can be
 	// read in place up to its last column; otherwise tile reads all nr.
 	maskedB bool
+	// packOnly: pack except for a single-row product (the Go kernel's
+	// strided loop is slower than packing).
+	packOnly bool
 
 	// tile computes the rows×cols top-left block of one register tile,
 	//
@@ -30,7 +36,7 @@ type kernel struct {
 }
 
 // goKernel is the portable fallback, present on every platform.
-var goKernel = &kernel{name: "go", mr: goMR, nr: goNR, kc: 256, mc: 128, nc: 1024, maskedB: true, tile: tileGo}
+var goKernel = &kernel{name: "go", mr: goMR, nr: goNR, kc: 256, mc: 128, nc: 1024, rowKC: 256, rowMC: 128, packOnly: true, tile: tileGo}
 
 // kernels lists the kernels this machine can run, best first; the last is
 // always goKernel.

@@ -171,14 +171,15 @@ const (
 func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 	m, n, k := g.m, g.n, g.k
 	mr, nr := kn.mr, kn.nr
-	directA := g.transA && n <= directMaxColTiles*nr
+	directA := g.transA && n <= directMaxColTiles*nr && !kn.packOnly
 	rowsA := !g.transA && kn.tileR != nil && useRowKernel
-	directB := !g.transB && m <= directMaxRowTiles*mr && (kn.maskedB || n%nr == 0)
-	kc := blocks(k, kn.kc, 1)
-	if (directA || rowsA) && directB {
-		kc = k
+	directB := !g.transB && m <= directMaxRowTiles*mr && (kn.maskedB || n%nr == 0) && (!kn.packOnly || m < mr)
+	kc, mc := kn.kc, kn.mc
+	if rowsA {
+		kc, mc = kn.rowKC, kn.rowMC
 	}
-	mc := blocks(m, kn.mc, mr)
+	kc = blocks(k, kc, 1)
+	mc = blocks(m, mc, mr)
 	nc := blocks(n, kn.nc, nr)
 	if !directA && !rowsA {
 		ws.ap = grow(ws.ap, min(mc, (m+mr-1)/mr*mr)*kc)

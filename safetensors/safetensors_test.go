@@ -542,3 +542,31 @@ func FuzzHeaderString(f *testing.F) {
 		}
 	})
 }
+
+// failWriter accepts n bytes, then fails.
+type failWriter struct{ n int }
+
+var errWrite = errors.New("disk full")
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		k := w.n
+		w.n = 0
+		return k, errWrite
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+func TestWriteIOError(t *testing.T) {
+	tensors, meta := tinyTensors()
+	var buf bytes.Buffer
+	if err := safetensors.Write(&buf, tensors, meta); err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < buf.Len(); n++ {
+		if err := safetensors.Write(&failWriter{n}, tensors, meta); !errors.Is(err, errWrite) {
+			t.Fatalf("failing after %d bytes: error = %v, want it to wrap %v", n, err, errWrite)
+		}
+	}
+}

@@ -61,6 +61,9 @@ func NewTrainer(m *Model, opt Adam, shards int) *Trainer {
 	return t
 }
 
+// SetLR changes the learning rate for the following steps, for schedules.
+func (t *Trainer) SetLR(lr float64) { t.opt.LR = lr }
+
 // Step trains on one batch of n samples (x is n × InputShape, labels n class
 // indices) and returns the batch's mean loss and how many samples the model
 // classified correctly before the update.

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -27,7 +28,17 @@ type Config struct {
 	Augment *augment.Options
 	// Shards splits each batch between goroutines (nn.DefaultShards if 0).
 	Shards int
+	// Schedule shapes the learning rate over training: ScheduleConstant
+	// (the tutorial's, and the default) or ScheduleCosine, which decays it
+	// from Adam.LR to zero along a half cosine, step by step.
+	Schedule string
 }
+
+// Learning-rate schedules.
+const (
+	ScheduleConstant = "constant"
+	ScheduleCosine   = "cosine"
+)
 
 func (c Config) withDefaults() Config {
 	if c.Epochs == 0 {
@@ -38,6 +49,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Adam == (nn.Adam{}) {
 		c.Adam = nn.KerasAdam
+	}
+	if c.Schedule == "" {
+		c.Schedule = ScheduleConstant
 	}
 	return c
 }
@@ -84,6 +98,12 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 	if cfg.Epochs < 0 || cfg.Batch <= 0 || n == 0 {
 		return fmt.Errorf("train: nothing to do: %d epochs, batch %d, %d images", cfg.Epochs, cfg.Batch, n)
 	}
+	if cfg.Schedule != ScheduleConstant && cfg.Schedule != ScheduleCosine {
+		return fmt.Errorf("train: unknown learning-rate schedule %q", cfg.Schedule)
+	}
+	stepsPerEpoch := (n + cfg.Batch - 1) / cfg.Batch
+	totalSteps := float64(cfg.Epochs * stepsPerEpoch)
+	step := 0
 	size := in.Size()
 	tr := nn.NewTrainer(m, cfg.Adam, cfg.Shards)
 	x := make([]float32, cfg.Batch*size)
@@ -124,6 +144,10 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 				}
 				labels[i] = set.Labels[idx]
 			}
+			if cfg.Schedule == ScheduleCosine {
+				tr.SetLR(cfg.Adam.LR * 0.5 * (1 + math.Cos(math.Pi*float64(step)/totalSteps)))
+			}
+			step++
 			loss, right, err := tr.Step(x, labels, b)
 			if err != nil {
 				return fmt.Errorf("train: epoch %d: %w", e, err)

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"path/filepath"
 
+	"digitnet/models"
 	"digitnet/nn"
 )
 
 func dirOf(path string) string { return filepath.Dir(path) }
 
-func defaultModel() (*nn.Model, error) { return nil, errors.New("no embedded model yet") }
+func defaultModel() (*nn.Model, error) { return models.Default() }
 
-func runPredict(ctx context.Context, args []string, e env) error { return errors.New("todo") }
-func runServe(ctx context.Context, args []string, e env) error   { return errors.New("todo") }
-func runBench(ctx context.Context, args []string, e env) error   { return errors.New("todo") }
+func runServe(ctx context.Context, args []string, e env) error { return errors.New("todo") }
+func runBench(ctx context.Context, args []string, e env) error { return errors.New("todo") }

@@ -33,6 +33,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	seed := fs.Uint64("seed", 1, "random seed for weights, shuffling and augmentation")
 	limit := fs.Int("limit", 0, "train on the first N training images only (0: all 60000)")
 	aug := fs.Bool("augment", false, "distort training images (shifts, rotations, elastic, stroke width) for robustness to real uploads")
+	schedule := fs.String("schedule", train.ScheduleConstant, "learning-rate schedule: constant (the tutorial's) or cosine (decay to 0 over the run)")
 	out := fs.String("out", "model.safetensors", "where to write the model")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -48,6 +49,8 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		return usagef("train", "--lr must be in (0, 10], got %v", *lr)
 	case *limit < 0:
 		return usagef("train", "--limit must not be negative, got %d", *limit)
+	case *schedule != train.ScheduleConstant && *schedule != train.ScheduleCosine:
+		return usagef("train", "--schedule must be constant or cosine, got %q", *schedule)
 	case *out == "":
 		return usagef("train", "--out must name a file")
 	}
@@ -58,7 +61,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	cfg := train.Config{Epochs: *epochs, Batch: *batch, Seed: *seed, Limit: *limit,
+	cfg := train.Config{Epochs: *epochs, Batch: *batch, Seed: *seed, Limit: *limit, Schedule: *schedule,
 		Adam: nn.Adam{LR: *lr, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}}
 	if *aug {
 		opt := augment.Default
@@ -72,8 +75,8 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	if *limit > 0 && *limit < n {
 		n = *limit
 	}
-	fmt.Fprintf(e.stderr, "training %s\non %d images, %d epochs, batch %d, lr %g, seed %d, augment %v\n",
-		nn.Tutorial(), n, *epochs, *batch, *lr, *seed, *aug)
+	fmt.Fprintf(e.stderr, "training %s\non %d images, %d epochs, batch %d, lr %g (%s), seed %d, augment %v\n",
+		nn.Tutorial(), n, *epochs, *batch, *lr, *schedule, *seed, *aug)
 	bar := newProgressBar(e.stderr)
 	start := time.Now()
 	err = train.Fit(ctx, m, trainSet, cfg, bar.update, bar.epochDone)
@@ -102,8 +105,8 @@ func runTrain(ctx context.Context, args []string, e env) error {
 }
 
 func trainingSummary(cfg train.Config, n int, acc float64, elapsed time.Duration) string {
-	return fmt.Sprintf(`{"epochs":%d,"batch":%d,"lr":%g,"seed":%d,"images":%d,"augment":%v,"test_accuracy":%.4f,"seconds":%.1f,"date":%q,"go":%q}`,
-		cfg.Epochs, cfg.Batch, cfg.Adam.LR, cfg.Seed, n, cfg.Augment != nil, acc, elapsed.Seconds(),
+	return fmt.Sprintf(`{"epochs":%d,"batch":%d,"lr":%g,"schedule":%q,"seed":%d,"images":%d,"augment":%v,"test_accuracy":%.4f,"seconds":%.1f,"date":%q,"go":%q}`,
+		cfg.Epochs, cfg.Batch, cfg.Adam.LR, cfg.Schedule, cfg.Seed, n, cfg.Augment != nil, acc, elapsed.Seconds(),
 		time.Now().UTC().Format(time.RFC3339), runtime.Version())
 }
 

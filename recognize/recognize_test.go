@@ -2,13 +2,13 @@ package recognize_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
-	"context"
-	"errors"
-	"fmt"
 	"math/rand/v2"
 	"testing"
 

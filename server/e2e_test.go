@@ -23,7 +23,7 @@ import (
 // real embedded model: it uploads ten MNIST digits at once and draws a 7.
 //
 // Locally it is skipped when chromium or the model is missing; in CI
-// (CI=true) either is a failure. Environment:
+// (CI=true) either is a failure. -short skips it everywhere. Environment:
 //
 //	DIGITNET_CHROMIUM            browser binary (default /usr/bin/chromium, then chromium on $PATH)
 //	DIGITNET_SCREENSHOTS         folder for the screenshots (default: a temporary folder)
@@ -176,7 +176,8 @@ func drawSeven(t *testing.T, ctx context.Context) {
 }
 
 func TestBrowserEndToEnd(t *testing.T) {
-	if testing.Short() && !inCI() {
+	if testing.Short() {
+		// CI runs it in its full `go test ./...` pass, not in the -race -short one.
 		t.Skip("skipping the browser test in -short mode")
 	}
 	rec, err := recognize.Default()

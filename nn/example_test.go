@@ -18,6 +18,8 @@ func ExampleNew() {
 		fmt.Println(t.Name, t.Shape)
 	}
 	fmt.Println(len(m.Params), "parameters")
+	fwd, train, _ := m.Spec().MultiplyAdds()
+	fmt.Printf("%.2f M multiply-adds per image forward, %.2f M for a training step\n", float64(fwd)/1e6, float64(train)/1e6)
 
 	x := make([]float32, 28*28) // one blank image
 	probs := make([]float32, 10)
@@ -40,5 +42,6 @@ func ExampleNew() {
 	// dense2.kernel [128 10]
 	// dense2.bias [10]
 	// 225034 parameters
+	// 2.63 M multiply-adds per image forward, 7.70 M for a training step
 	// probabilities sum to 1.000
 }

@@ -234,3 +234,33 @@ func plan(s Spec) ([]layerPlan, error) {
 	}
 	return plans, nil
 }
+
+// MultiplyAdds counts the multiply-adds of the heavy products (convolutions
+// and dense layers) for one sample: forward is inference; train adds the two
+// backward products (weight and input gradients), without the input gradient
+// of the first layer, which training never needs.
+func (s Spec) MultiplyAdds() (forward, train int, err error) {
+	plans, err := plan(s)
+	if err != nil {
+		return 0, 0, err
+	}
+	first := true
+	for _, p := range plans {
+		var f int
+		switch p.spec.Kind {
+		case KindConv2D:
+			f = p.out.H * p.out.W * p.spec.Size * p.spec.Size * p.in.C * p.out.C
+		case KindDense:
+			f = p.in.Size() * p.out.Size()
+		default:
+			continue
+		}
+		forward += f
+		train += 2 * f // forward and weight gradient
+		if !first {
+			train += f // input gradient
+		}
+		first = false
+	}
+	return forward, train, nil
+}

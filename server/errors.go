@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+
+	"digitnet/imgproc"
 )
 
 // kind classifies what went wrong, so that one table (statusOf) decides the
@@ -78,6 +80,16 @@ func bodyError(err error) error {
 		return ae
 	}
 	return errorf(kindInvalid, "server: reading the request body failed", err)
+}
+
+// imageError classifies a failure to read one uploaded image: over the
+// decoder's size limits is 413, anything else (not an image, corrupt, blank)
+// is 422, since the request itself was well-formed.
+func imageError(name string, err error) error {
+	if errors.Is(err, imgproc.ErrTooLarge) {
+		return errorf(kindTooLarge, "server: "+name, err)
+	}
+	return errorf(kindUnreadable, "server: "+name, err)
 }
 
 // writeError answers with {"error": "..."} and the status of the error's

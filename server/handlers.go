@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 
+	"digitnet/imgproc"
 	"digitnet/recognize"
 )
 
@@ -106,7 +107,7 @@ func handlePredict(logger *slog.Logger, rd Reader, opts Options, sem semaphore, 
 				return
 			}
 			if err != nil {
-				fail(errorf(kindUnreadable, "server: "+name, err))
+				fail(imageError(name, err))
 				return
 			}
 			writeJSON(w, http.StatusOK, predictResponse{Results: []any{item}})
@@ -264,6 +265,15 @@ type limits struct {
 	MaxBodyBytes  int64 `json:"max_body_bytes"`
 	MaxFiles      int   `json:"max_files"`
 	MaxConcurrent int   `json:"max_concurrent"`
+	// The decoder's limits per image, when the Reader tells them.
+	MaxFileBytes int64 `json:"max_file_bytes,omitempty"`
+	MaxPixels    int64 `json:"max_pixels,omitempty"`
+}
+
+// limitedReader is a Reader that tells its decoding limits, as
+// *recognize.Recognizer does.
+type limitedReader interface {
+	Limits() imgproc.Limits
 }
 
 // handleModel describes the model. The answer never changes, so it is
@@ -282,9 +292,12 @@ func handleModel(rd Reader, opts Options) http.Handler {
 			if info.Training == nil {
 				info.Training = map[string]string{}
 			}
-			body, _ = json.Marshal(modelResponse{ModelInfo: info, Limits: limits{
-				MaxBodyBytes: opts.MaxBodyBytes, MaxFiles: opts.MaxFiles, MaxConcurrent: opts.MaxConcurrent,
-			}})
+			lim := limits{MaxBodyBytes: opts.MaxBodyBytes, MaxFiles: opts.MaxFiles, MaxConcurrent: opts.MaxConcurrent}
+			if lr, ok := rd.(limitedReader); ok {
+				l := lr.Limits()
+				lim.MaxFileBytes, lim.MaxPixels = l.MaxBytes, l.MaxPixels
+			}
+			body, _ = json.Marshal(modelResponse{ModelInfo: info, Limits: lim})
 			body = append(body, '\n')
 		})
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"digitnet/imgproc"
 	"digitnet/recognize"
 )
 
@@ -49,6 +50,8 @@ func (f *fakeReader) Read(r io.Reader) (recognize.Result, error) {
 		var d int
 		fmt.Sscanf(s, "digit:%d", &d)
 		return recognize.Result{Digit: fakeDigit(d)}, nil
+	case s == "huge":
+		return recognize.Result{}, fmt.Errorf("%w: 9000x9000 is more than 40000000 pixels", imgproc.ErrTooLarge)
 	case strings.HasPrefix(s, "number:"):
 		var res recognize.Result
 		for _, c := range s[len("number:"):] {
@@ -156,12 +159,13 @@ func TestPredictMultipart(t *testing.T) {
 		file{"images", "broken.png", "garbage"},
 		file{"images", "year.png", "number:2026"},
 		file{"images", "", "digit:3"},
+		file{"images", "huge.png", "huge"},
 	)
 	req := httptest.NewRequest("POST", "/api/v1/predict", body)
 	req.Header.Set("Content-Type", ct)
 	got := decodeResults(t, do(t, h, req))
-	if len(got) != 4 {
-		t.Fatalf("got %d results, want 4: %+v", len(got), got)
+	if len(got) != 5 {
+		t.Fatalf("got %d results, want 5: %+v", len(got), got)
 	}
 
 	seven := got[0]
@@ -195,6 +199,9 @@ func TestPredictMultipart(t *testing.T) {
 	}
 	if got[3].Name != "image-4" || got[3].Digit == nil || *got[3].Digit != 3 {
 		t.Errorf("result 3 = %+v, want an unnamed file called image-4 read as 3", got[3])
+	}
+	if got[4].Name != "huge.png" || !strings.Contains(got[4].Error, "too large") {
+		t.Errorf("result 4 = %+v, want an inline size error", got[4])
 	}
 }
 
@@ -248,6 +255,7 @@ func TestPredictErrors(t *testing.T) {
 		{"too large, chunked", bigCT, strings.NewReader(bigBody.String()), -1, 413, "larger than 1000 bytes"},
 		{"too large raw", "image/png", strings.NewReader(strings.Repeat("x", 2000)), -1, 413, "larger than 1000 bytes"},
 		{"unreadable raw", "image/png", strings.NewReader("garbage"), 0, 422, "unknown image format"},
+		{"too many pixels raw", "image/png", strings.NewReader("huge"), 0, 413, "more than 40000000 pixels"},
 		{"slow client, raw", "image/png", io.MultiReader(strings.NewReader("digit:"), errReader{os.ErrDeadlineExceeded}), -1, 408, "timed out"},
 		{"slow client, multipart", twoCT, io.MultiReader(strings.NewReader(twoBody.String()[:twoBody.Len()-30]), errReader{os.ErrDeadlineExceeded}), -1, 408, "timed out"},
 		{"broken connection", "image/png", errReader{io.ErrClosedPipe}, -1, 400, "reading the request body failed"},
@@ -372,6 +380,19 @@ func TestModel(t *testing.T) {
 	}
 	if got.Limits.MaxFiles != 7 || got.Limits.MaxBodyBytes != defaultMaxBodyBytes || got.Limits.MaxConcurrent < 1 {
 		t.Errorf("limits = %+v", got.Limits)
+	}
+}
+
+// limitedFake is a fakeReader that tells its decoding limits.
+type limitedFake struct{ *fakeReader }
+
+func (limitedFake) Limits() imgproc.Limits { return imgproc.Limits{MaxBytes: 1000, MaxPixels: 2000} }
+
+func TestModelLimits(t *testing.T) {
+	h := NewServer(slog.New(slog.NewTextHandler(t.Output(), nil)), limitedFake{&fakeReader{}}, Options{})
+	w := do(t, h, httptest.NewRequest("GET", "/api/v1/model", nil))
+	if !strings.Contains(w.Body.String(), `"max_file_bytes":1000,"max_pixels":2000`) {
+		t.Errorf("model limits lack the decoder's limits: %s", w.Body)
 	}
 }
 

@@ -21,7 +21,20 @@ import (
 // calling goroutine. Gemm does not allocate in steady state and is safe for
 // concurrent use.
 func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	g := gemmArgs{transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc}
+	gemm(gemmArgs{transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc}, true)
+}
+
+// GemmSerial is Gemm on the calling goroutine alone. It is for callers that
+// already keep every core busy (the trainer runs one batch shard per core),
+// and whose results must not depend on how many helper goroutines happened
+// to be free: a product split along k sums in a different order.
+func GemmSerial(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemm(gemmArgs{transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc}, false)
+}
+
+func gemm(g gemmArgs, parallel bool) {
+	m, n, k, beta := g.m, g.n, g.k, g.beta
+	c, ldc := g.c, g.ldc
 	g.check()
 	if m == 0 || n == 0 {
 		return
@@ -36,14 +49,14 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 	}
 	// A single row of A, or column of B, is the same vector either way;
 	// the transposed A and plain B layouts are the ones read in place.
-	if m == 1 && !transA {
+	if m == 1 && !g.transA {
 		g.transA, g.lda = true, 1
 	}
-	if n == 1 && transB {
+	if n == 1 && g.transB {
 		g.transB, g.ldb = false, 1
 	}
 	kn := active.Load()
-	if workers := runtime.GOMAXPROCS(0); workers > 1 && 2*m*n*k >= parallelFlops {
+	if workers := runtime.GOMAXPROCS(0); parallel && workers > 1 && 2*m*n*k >= parallelFlops {
 		if gemmParallel(kn, &g, workers) {
 			return
 		}

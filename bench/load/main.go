@@ -23,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"log/slog"
 	"net"
@@ -58,6 +59,7 @@ type config struct {
 	duration   time.Duration
 	warmup     time.Duration
 	multipart  bool
+	noModel    bool
 	cpuprofile string
 }
 
@@ -69,6 +71,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&cfg.clients, "clients", 8*runtime.GOMAXPROCS(0), "concurrent clients")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured duration")
 	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured warm-up before it")
+	fs.BoolVar(&cfg.noModel, "nomodel", false, "in-process server with a stand-in model that only reads the body: measures the HTTP side alone")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured run to this file")
 	fs.BoolVar(&cfg.multipart, "multipart", false, "send multipart/form-data (field images) instead of a raw image/png body")
 	if err := fs.Parse(args); err != nil {
@@ -81,7 +84,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	memStart := readMem()
 	base := cfg.url
 	if base == "" {
-		addr, shutdown, err := startServer(cfg.model)
+		addr, shutdown, err := startServer(cfg.model, cfg.noModel)
 		if err != nil {
 			return err
 		}
@@ -140,12 +143,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // startServer runs digitnet's handler on a loopback port in this process.
-func startServer(model string) (addr string, shutdown func(), err error) {
+func startServer(model string, noModel bool) (addr string, shutdown func(), err error) {
 	t0 := time.Now()
-	var rec *recognize.Recognizer
-	if model == "" {
+	var rec server.Reader
+	switch {
+	case noModel:
+		rec = standIn{}
+	case model == "":
 		rec, err = recognize.Default()
-	} else {
+	default:
 		rec, err = recognize.Load(model)
 	}
 	if err != nil {
@@ -165,6 +171,26 @@ func startServer(model string) (addr string, shutdown func(), err error) {
 		srv.Shutdown(ctx)
 	}, nil
 }
+
+// standIn answers like a model without running one: it drains the body and
+// reads every image as a 7, so a run measures HTTP, multipart, JSON and the
+// input PNG alone. Its answers are wrong for every digit but 7.
+type standIn struct{}
+
+func (standIn) Read(r io.Reader) (recognize.Result, error) {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return recognize.Result{}, err
+	}
+	var p [10]float32
+	p[7] = 1
+	in := image.NewGray(image.Rect(0, 0, 28, 28))
+	for y := 4; y < 24; y++ {
+		in.Pix[y*28+14] = 255
+	}
+	return recognize.Result{Digit: recognize.Digit{Digit: 7, Confidence: 1, Probabilities: p, Input: in}}, nil
+}
+
+func (standIn) Info() recognize.ModelInfo { return recognize.ModelInfo{} }
 
 // checkLoopback refuses targets off this machine: a load test is not to be
 // pointed at anyone else's server.

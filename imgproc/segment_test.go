@@ -1,0 +1,120 @@
+package imgproc
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"math/rand/v2"
+	"testing"
+
+	"digitnet/internal/fixtures"
+)
+
+// TestSegmentStrips renders numbers of 3 and 4 MNIST digits and checks that
+// Segment finds each digit, in order, looking like the original.
+func TestSegmentStrips(t *testing.T) {
+	n := 100
+	if testing.Short() {
+		n = 25
+	}
+	ds := mnistTest(t, 4*n)
+	r := rand.New(rand.NewPCG(9, 10))
+	var right, glyphs int
+	var sum float64
+	for i := range n {
+		k := 3 + i%2
+		var pix [][]byte
+		var labels []int
+		for j := range k {
+			d := ds[(4*i+j)%len(ds)]
+			pix = append(pix, d.pix)
+			labels = append(labels, d.label)
+		}
+		file, want, err := fixtures.Strip(r, pix, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := Decode(bytes.NewReader(file), DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Segment(img)
+		if err != nil {
+			t.Errorf("%s: %v", want, err)
+			continue
+		}
+		if len(got) != k {
+			t.Logf("%s: %d glyphs, want %d", want, len(got), k)
+			continue
+		}
+		right++
+		for j, g := range got {
+			if j > 0 && g.Box.Min.X < got[j-1].Box.Min.X {
+				t.Errorf("%s: glyphs out of order", want)
+			}
+			ref, err := Preprocess(grayOf(pix[j]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum += correlation(Pixels(g.Image), Pixels(ref))
+			glyphs++
+		}
+	}
+	rate := float64(right) / float64(n)
+	t.Logf("strips: %d/%d split into the right number of digits (%.0f%%); mean glyph correlation %.3f", right, n, 100*rate, sum/float64(max(1, glyphs)))
+	if rate < 0.9 || sum/float64(glyphs) < 0.8 {
+		t.Errorf("segmentation too weak")
+	}
+}
+
+// TestSegmentPieces checks that broken digits stay whole and specks go.
+func TestSegmentPieces(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 600, 200))
+	for i := range img.Pix {
+		img.Pix[i] = 245
+	}
+	rect := func(x0, y0, x1, y1 int) {
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				img.SetGray(x, y, color.Gray{20})
+			}
+		}
+	}
+	// A "5": its top bar drawn apart from the body.
+	rect(50, 40, 110, 50)  // bar
+	rect(50, 58, 60, 100)  // stem, not touching the bar
+	rect(50, 95, 110, 105) // middle
+	rect(100, 95, 110, 150)
+	rect(50, 145, 110, 155)
+	// A "4" in two strokes: an L and a separate vertical.
+	rect(250, 40, 260, 110)
+	rect(250, 100, 320, 110)
+	rect(300, 60, 310, 160)
+	// A "1".
+	rect(450, 40, 462, 160)
+	// Specks and a full stop.
+	rect(180, 20, 183, 23)
+	rect(380, 150, 392, 162)
+	rect(560, 190, 562, 192)
+	got, err := Segment(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantX := []int{50, 250, 450}
+	if len(got) != len(wantX) {
+		for _, g := range got {
+			t.Logf("glyph at %v", g.Box)
+		}
+		t.Fatalf("got %d glyphs, want %d", len(got), len(wantX))
+	}
+	for i, g := range got {
+		if g.Box.Min.X != wantX[i] || g.Image.Bounds().Size() != image.Pt(Size, Size) {
+			t.Errorf("glyph %d at %v", i, g.Box)
+		}
+	}
+	// One digit gives one glyph.
+	one, err := Segment(strokeImage(300, 300, color.White, color.Black, 140, 50, 160, 250))
+	if err != nil || len(one) != 1 {
+		t.Errorf("one digit: %d glyphs, %v", len(one), err)
+	}
+}

@@ -1,0 +1,453 @@
+package imgproc
+
+import (
+	"errors"
+	"image"
+	"image/color"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// fill returns a w x h plane of value v.
+func fill(w, h int, v float32) plane {
+	p := newPlane(w, h)
+	for i := range p.p {
+		p.p[i] = v
+	}
+	return p
+}
+
+// strokeImage draws a bar (a "1") of the given colour on background bg.
+func strokeImage(w, h int, bg, ink color.Color, x0, y0, x1, y1 int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := bg
+			if x >= x0 && x < x1 && y >= y0 && y < y1 {
+				c = ink
+			}
+			img.Set(x, y, c)
+		}
+	}
+	return img
+}
+
+func TestLumaPlaneAlpha(t *testing.T) {
+	clear := color.NRGBA{}
+	tests := []struct {
+		name     string
+		bg, ink  color.Color
+		inkLuma  float32 // expected luma on the stroke
+		backLuma float32 // and around it
+	}{
+		{"black strokes on transparent", clear, color.NRGBA{A: 255}, 0, 1},
+		{"half-alpha black strokes", clear, color.NRGBA{A: 128}, 0.5, 1},
+		{"white strokes on transparent", clear, color.NRGBA{255, 255, 255, 255}, 1, 0},
+		{"opaque black on white", color.White, color.Black, 0, 1},
+		{"opaque white on black", color.Black, color.White, 1, 0},
+		{"red pen on white", color.White, color.NRGBA{200, 0, 0, 255}, 0.299 * 200 / 255, 1},
+	}
+	for _, tt := range tests {
+		img := strokeImage(40, 40, tt.bg, tt.ink, 18, 5, 22, 35)
+		pl, f := lumaPlane(img, workingSide)
+		if f != 1 {
+			t.Errorf("%s: factor %d", tt.name, f)
+		}
+		if got := pl.p[20*40+20]; math.Abs(float64(got-tt.inkLuma)) > 0.01 {
+			t.Errorf("%s: stroke luma %.3f, want %.3f", tt.name, got, tt.inkLuma)
+		}
+		if got := pl.p[2*40+2]; math.Abs(float64(got-tt.backLuma)) > 0.01 {
+			t.Errorf("%s: background luma %.3f, want %.3f", tt.name, got, tt.backLuma)
+		}
+	}
+}
+
+// TestLumaPlaneFastPaths checks every direct pixel reader against the
+// generic one through At.
+func TestLumaPlaneFastPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	rect := image.Rect(3, 5, 40, 31) // odd sizes, non-zero origin
+	nrgba := image.NewNRGBA(rect)
+	for i := range nrgba.Pix {
+		nrgba.Pix[i] = uint8(r.IntN(256))
+	}
+	rgba := image.NewRGBA(rect)
+	gray := image.NewGray(rect)
+	ycc := image.NewYCbCr(rect, image.YCbCrSubsampleRatio444)
+	nycca := image.NewNYCbCrA(rect, image.YCbCrSubsampleRatio444)
+	pal := image.NewPaletted(rect, color.Palette{color.Black, color.White, color.NRGBA{255, 0, 0, 128}, color.Transparent})
+	for y := rect.Min.Y; y < rect.Max.Y; y++ {
+		for x := rect.Min.X; x < rect.Max.X; x++ {
+			c := nrgba.NRGBAAt(x, y)
+			rgba.Set(x, y, c)
+			gray.Set(x, y, c)
+			yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+			ycc.Y[ycc.YOffset(x, y)] = yy
+			ycc.Cb[ycc.COffset(x, y)], ycc.Cr[ycc.COffset(x, y)] = cb, cr
+			nycca.Y[nycca.YOffset(x, y)] = yy
+			nycca.Cb[nycca.COffset(x, y)], nycca.Cr[nycca.COffset(x, y)] = cb, cr
+			nycca.A[nycca.AOffset(x, y)] = c.A
+			pal.SetColorIndex(x, y, uint8(r.IntN(4)))
+		}
+	}
+	// generic hides the concrete type so lumaPlane goes through At.
+	type generic struct{ image.Image }
+	for _, img := range []image.Image{nrgba, rgba, gray, ycc, nycca, pal} {
+		for _, side := range []int{1000, 16, 7} {
+			fast, f1 := lumaPlane(img, side)
+			slow, f2 := lumaPlane(generic{img}, side)
+			if f1 != f2 || fast.w != slow.w || fast.h != slow.h {
+				t.Fatalf("%T side %d: sizes differ", img, side)
+			}
+			if fast.w != (rect.Dx()+f1-1)/f1 || max(fast.w, fast.h) > side && f1 == 1 {
+				t.Errorf("%T side %d: %dx%d at factor %d", img, side, fast.w, fast.h, f1)
+			}
+			for i := range fast.p {
+				if d := math.Abs(float64(fast.p[i] - slow.p[i])); d > 0.02 {
+					t.Fatalf("%T side %d: pixel %d fast %.3f slow %.3f", img, side, i, fast.p[i], slow.p[i])
+				}
+			}
+		}
+	}
+}
+
+func TestPolarity(t *testing.T) {
+	tests := []struct {
+		name       string
+		bg, ink    float32
+		gradient   float32 // added across the image, left to right
+		wantDark   bool
+		wantUnsure bool
+	}{
+		{"black on white", 1, 0, 0, true, false},
+		{"white on black", 0, 1, 0, false, false},
+		{"black on dim grey paper", 0.35, 0.05, 0, true, false},
+		{"light grey on dark grey", 0.2, 0.6, 0, false, false},
+		{"dark on paper under strong gradient", 0.9, 0.1, -0.45, true, false},
+		{"uniform", 0.5, 0.5, 0, false, true},
+	}
+	for _, tt := range tests {
+		pl := fill(200, 150, tt.bg)
+		for y := range 150 {
+			for x := range 200 {
+				if (x >= 90 && x < 105 && y >= 30 && y < 120) || (y >= 30 && y < 40 && x >= 70 && x < 130) {
+					pl.p[y*200+x] = tt.ink
+				}
+				pl.p[y*200+x] += tt.gradient * float32(x) / 200
+			}
+		}
+		dark, ok := polarity(pl)
+		if ok == tt.wantUnsure || (ok && dark != tt.wantDark) {
+			t.Errorf("%s: dark %v ok %v, want dark %v", tt.name, dark, ok, tt.wantDark)
+		}
+	}
+}
+
+func TestInkMapFlattensLighting(t *testing.T) {
+	// Paper lit from the left (0.9 falling to 0.45), a dark stroke at both ends.
+	pl := newPlane(300, 200)
+	for y := range 200 {
+		for x := range 300 {
+			light := 0.9 - 0.45*float32(x)/300
+			refl := float32(1)
+			if (x >= 20 && x < 30) || (x >= 270 && x < 280) {
+				refl = 0.1
+			}
+			pl.p[y*300+x] = light * refl
+		}
+	}
+	ink := inkMap(pl, true)
+	for _, c := range []struct {
+		x    int
+		want float32
+	}{{25, 0.9}, {275, 0.9}, {100, 0}, {200, 0}, {5, 0}, {295, 0}} {
+		if got := ink.p[100*300+c.x]; math.Abs(float64(got-c.want)) > 0.06 {
+			t.Errorf("x=%d: ink %.3f, want %.2f", c.x, got, c.want)
+		}
+	}
+}
+
+func TestThreshold(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	noisy := func(w, h int, sigma float64) plane {
+		p := newPlane(w, h)
+		for i := range p.p {
+			p.p[i] = float32(r.NormFloat64() * sigma)
+		}
+		return p
+	}
+	if _, _, ok := threshold(fill(50, 50, 0)); ok {
+		t.Error("blank: found ink")
+	}
+	if _, _, ok := threshold(noisy(100, 100, 0.02)); ok {
+		t.Error("noise only: found ink")
+	}
+	// Faint ruled lines (0.15) and a digit (0.8) on noise: the lines must
+	// fall below the threshold, the digit above.
+	p := noisy(200, 200, 0.01)
+	for y := 10; y < 200; y += 25 {
+		for x := range 200 {
+			p.p[y*200+x] += 0.15
+		}
+	}
+	for y := 50; y < 150; y++ {
+		for x := 95; x < 105; x++ {
+			p.p[y*200+x] = 0.8
+		}
+	}
+	floor, th, ok := threshold(p)
+	if !ok || th <= 0.2 || th >= 0.75 || floor >= th {
+		t.Errorf("lines and digit: floor %.3f threshold %.3f ok %v", floor, th, ok)
+	}
+}
+
+func TestOtsu(t *testing.T) {
+	h := newHistogram(0, 1, 100)
+	for range 1000 {
+		h.add(0.2)
+	}
+	for range 300 {
+		h.add(0.7)
+	}
+	if got := h.otsu(0); got < 0.2 || got > 0.7 {
+		t.Errorf("otsu = %.3f, want between the modes", got)
+	}
+	if got := h.quantile(0.5); math.Abs(float64(got-0.2)) > 0.01 {
+		t.Errorf("median = %.3f, want 0.2", got)
+	}
+}
+
+func TestComponentsAndLines(t *testing.T) {
+	p := newPlane(100, 60)
+	set := func(x0, y0, x1, y1 int) {
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				p.p[y*100+x] = 1
+			}
+		}
+	}
+	set(10, 10, 14, 50) // a stroke
+	set(14, 50, 16, 52) // touching it diagonally: same component
+	set(40, 20, 45, 25) // a blob
+	set(0, 57, 100, 58) // a ruled line across the page
+	_, comps := components(p, 0.5)
+	markLines(comps, 100, 60)
+	if len(comps) != 3 {
+		t.Fatalf("got %d components, want 3", len(comps))
+	}
+	if comps[0].area != 4*40+4 || comps[0].box != image.Rect(10, 10, 16, 52) {
+		t.Errorf("stroke: area %d box %v", comps[0].area, comps[0].box)
+	}
+	if comps[0].line || comps[1].line || !comps[2].line {
+		t.Errorf("lines: %v %v %v, want only the last", comps[0].line, comps[1].line, comps[2].line)
+	}
+}
+
+func TestMainGroupDropsFarSpecks(t *testing.T) {
+	p := newPlane(300, 300)
+	set := func(x0, y0, x1, y1 int) {
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				p.p[y*300+x] = 1
+			}
+		}
+	}
+	set(140, 100, 150, 200) // the digit's stem
+	set(120, 95, 160, 103)  // its bar, a separate piece close by
+	set(10, 10, 14, 14)     // a speck far away
+	set(280, 280, 283, 283) // another
+	set(155, 205, 158, 208) // a small speck near the digit: kept
+	set(100, 150, 101, 151) // a one-pixel speck near it: dropped
+	a := &analysis{ink: p}
+	a.labels, a.comps = components(p, 0.5)
+	keep, box := a.mainGroup()
+	if box != image.Rect(120, 95, 160, 208) {
+		t.Errorf("box %v", box)
+	}
+	for i, c := range a.comps {
+		drop := c.box.Min.X <= 100 || c.box.Min.X > 250
+		if keep[i+1] == drop {
+			t.Errorf("component at %v kept %v", c.box, keep[i+1])
+		}
+	}
+}
+
+func TestStrokeWidth(t *testing.T) {
+	for _, w := range []int{1, 2, 3, 5, 10} {
+		for _, diagonal := range []bool{false, true} {
+			const n = 200
+			mask := make([]bool, n*n)
+			for y := range n {
+				for x := range n {
+					if diagonal {
+						// within w/2 of the line x = y
+						d := math.Abs(float64(x-y)) / math.Sqrt2
+						mask[y*n+x] = d <= float64(w)/2 && x+y > 40 && x+y < 360
+					} else {
+						mask[y*n+x] = y >= 100 && y < 100+w && x >= 20 && x < 180
+					}
+				}
+			}
+			got := strokeWidth(mask, n, n)
+			want := float64(w)
+			if diagonal && w == 1 {
+				want = 1 / math.Sqrt2 // a chain of single pixels covers that much per unit length
+			}
+			if got < 0.7*want || got > 1.35*want {
+				t.Errorf("width %d diagonal %v: estimated %.2f, want about %.2f", w, diagonal, got, want)
+			}
+		}
+	}
+}
+
+func TestEDT(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	w, h := 37, 23
+	feat := make([]bool, w*h)
+	var pts [][2]int
+	for range 6 {
+		x, y := r.IntN(w), r.IntN(h)
+		feat[y*w+x] = true
+		pts = append(pts, [2]int{x, y})
+	}
+	d := edt(feat, w, h)
+	for y := range h {
+		for x := range w {
+			best := math.Inf(1)
+			for _, p := range pts {
+				best = min(best, math.Hypot(float64(x-p[0]), float64(y-p[1])))
+			}
+			if math.Abs(float64(d[y*w+x])-best) > 1e-4 {
+				t.Fatalf("(%d,%d): %v, want %v", x, y, d[y*w+x], best)
+			}
+		}
+	}
+}
+
+func TestResample(t *testing.T) {
+	src := newPlane(90, 45)
+	for i := range src.p {
+		src.p[i] = float32(i%7) / 7
+	}
+	var sum float64
+	for _, v := range src.p {
+		sum += float64(v)
+	}
+	for _, sz := range [][2]int{{20, 10}, {30, 15}, {90, 45}, {7, 3}} {
+		out := resample(src, sz[0], sz[1])
+		var s float64
+		for _, v := range out.p {
+			s += float64(v)
+		}
+		// Area averaging keeps the mean.
+		if mean, want := s/float64(len(out.p)), sum/float64(len(src.p)); math.Abs(mean-want) > 0.01 {
+			t.Errorf("%v: mean %.4f, want %.4f", sz, mean, want)
+		}
+	}
+	// A constant stays constant, shrinking or enlarging.
+	c := fill(13, 9, 0.6)
+	for _, sz := range [][2]int{{5, 4}, {40, 27}} {
+		for _, v := range resample(c, sz[0], sz[1]).p {
+			if math.Abs(float64(v)-0.6) > 1e-5 {
+				t.Fatalf("%v: %v", sz, v)
+			}
+		}
+	}
+}
+
+func TestNormaliseStroke(t *testing.T) {
+	// A 1-pixel ring of radius 80: thin pen on a big canvas.
+	const n = 200
+	mask := make([]bool, n*n)
+	g := newPlane(n, n)
+	for a := 0.0; a < 2*math.Pi; a += 0.002 {
+		x, y := int(100+80*math.Cos(a)), int(100+80*math.Sin(a))
+		mask[y*n+x] = true
+		g.p[y*n+x] = 1
+	}
+	have := strokeWidth(mask, n, n)
+	want := strokeRatio * 161
+	out := normaliseStroke(g, mask, have, want)
+	bin := make([]bool, n*n)
+	for i, v := range out.p {
+		bin[i] = v >= 0.5
+	}
+	if got := strokeWidth(bin, n, n); got < 0.8*want || got > 1.25*want {
+		t.Errorf("stroke grew from %.1f to %.1f, want about %.1f", have, got, want)
+	}
+	// A very heavy stroke is thinned.
+	heavy := make([]bool, n*n)
+	hg := newPlane(n, n)
+	for y := 20; y < 180; y++ {
+		for x := 60; x < 140; x++ {
+			heavy[y*n+x] = true
+			hg.p[y*n+x] = 1
+		}
+	}
+	have = strokeWidth(heavy, n, n)
+	out = normaliseStroke(hg, heavy, have, 20)
+	for i, v := range out.p {
+		bin[i] = v >= 0.5
+	}
+	if got := strokeWidth(bin, n, n); got >= have*0.8 {
+		t.Errorf("heavy stroke went from %.1f to %.1f", have, got)
+	}
+}
+
+func TestFitCentre(t *testing.T) {
+	// An L shape, wider than tall, off-centre in a big plane.
+	g := newPlane(300, 200)
+	for y := 50; y < 110; y++ {
+		for x := 30; x < 40; x++ {
+			g.p[y*300+x] = 1
+		}
+	}
+	for y := 100; y < 110; y++ {
+		for x := 30; x < 150; x++ {
+			g.p[y*300+x] = 1
+		}
+	}
+	out, err := fitCentre(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0, y0, x1, y1, cx, cy := inkGeometry(out)
+	if x1-x0+1 != Box || y1-y0+1 > Box || y1-y0+1 < 9 {
+		t.Errorf("ink box %d..%d x %d..%d, want 20 wide", x0, x1, y0, y1)
+	}
+	if math.Abs(cx-centreX) > 0.5 || math.Abs(cy-centreY) > 0.5 {
+		t.Errorf("centre of mass (%.2f, %.2f)", cx, cy)
+	}
+	if _, err := fitCentre(newPlane(10, 10)); !errors.Is(err, ErrNoInk) {
+		t.Errorf("blank: %v", err)
+	}
+}
+
+// inkGeometry returns the ink bounding box and centre of mass of g.
+func inkGeometry(g *image.Gray) (x0, y0, x1, y1 int, cx, cy float64) {
+	x0, y0, x1, y1 = Size, Size, -1, -1
+	var s float64
+	for i, v := range g.Pix {
+		x, y := i%Size, i/Size
+		if v > 0 {
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+		}
+		s += float64(v)
+		cx += float64(v) * float64(x)
+		cy += float64(v) * float64(y)
+	}
+	return x0, y0, x1, y1, cx / s, cy / s
+}
+
+func TestPixels(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 2, 2))
+	copy(g.Pix, []uint8{0, 255, 51, 102})
+	got := Pixels(g)
+	want := []float32{0, 1, 0.2, 0.4}
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+			t.Errorf("Pixels = %v, want %v", got, want)
+		}
+	}
+}

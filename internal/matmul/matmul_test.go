@@ -84,6 +84,14 @@ func (c gemmCase) String() string {
 // promise that C is not read when beta is 0.
 func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 	t.Helper()
+	c.runWith(t, rng, func(g *gemmArgs) {
+		Gemm(g.transA, g.transB, g.m, g.n, g.k, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+	})
+}
+
+// runWith is run with gemm computing the product instead of Gemm.
+func (c gemmCase) runWith(t *testing.T, rng *rand.Rand, gemm func(*gemmArgs)) {
+	t.Helper()
 	ra, ca := c.m, c.k
 	if c.transA {
 		ra, ca = ca, ra
@@ -109,7 +117,7 @@ func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 	}
 	a0, b0, c0 := a.clone(), b.clone(), cm.clone()
 	gemmNaive(c.transA, c.transB, c.m, c.n, c.k, a.data(), a.ld, b.data(), b.ld, c.beta, want.data(), want.ld)
-	Gemm(c.transA, c.transB, c.m, c.n, c.k, a.data(), a.ld, b.data(), b.ld, c.beta, cm.data(), cm.ld)
+	gemm(&gemmArgs{c.transA, c.transB, c.m, c.n, c.k, a.data(), a.ld, b.data(), b.ld, c.beta, cm.data(), cm.ld})
 
 	cm.checkGuards(t, "c")
 	for i := range a.buf {
@@ -238,7 +246,7 @@ func TestGemmShapes(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for _, c := range cases {
-			if testing.Short() && c.m*c.n*c.k > 5e6 {
+			if testing.Short() && c.m*c.n*c.k > 8e6 {
 				continue
 			}
 			t.Run(c.String(), func(t *testing.T) { c.run(t, rng) })
@@ -295,6 +303,34 @@ func TestGemmNoAllocs(t *testing.T) {
 			})
 			if allocs != 0 {
 				t.Errorf("%dx%dx%d: %v allocations per call", s.m, s.n, s.k, allocs)
+			}
+		}
+	})
+}
+
+// TestGemmParallelPlans runs the parallel driver directly with several
+// worker counts, so every kind of cut (rows, columns, both, k slices, more
+// parts than workers) is checked whatever GOMAXPROCS is.
+func TestGemmParallelPlans(t *testing.T) {
+	shapes := []gemmCase{
+		{m: 387, n: 64, k: 100},
+		{m: 32, n: 128, k: 700, beta: 1},
+		{transB: true, m: 20, n: 333, k: 128, pad: 3},
+		{transA: true, m: 60, n: 70, k: 500, beta: -2},
+		{transA: true, m: 9, n: 32, k: 5000, pad: 1},
+		{m: 3, n: 5, k: 4097, beta: 0.5},
+	}
+	forEachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		for _, workers := range []int{2, 3, 4, 7} {
+			for _, c := range shapes {
+				t.Run(fmt.Sprintf("w%d/%v", workers, c), func(t *testing.T) {
+					c.runWith(t, rng, func(g *gemmArgs) {
+						if !gemmParallel(active.Load(), g, workers) {
+							t.Fatal("not split")
+						}
+					})
+				})
 			}
 		}
 	})

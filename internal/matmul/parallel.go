@@ -90,29 +90,42 @@ offer:
 	return true
 }
 
-// plan chooses the parts: row or column tile ranges when C has enough
-// register tiles, else k slices.
+// minPartFlops is the least work per part when a product is cut into more
+// parts than workers; extra parts let the caller take over work from a
+// helper that the OS has not scheduled yet.
+const minPartFlops = 4 << 20
+
+// plan chooses the parts: rectangles of whole register tiles of C when C has
+// enough of them, else k slices.
 func (j *job) plan(kn *kernel, g *gemmArgs, workers int) bool {
 	j.kn, j.g = kn, *g
+	parts := workers
+	if more := 2 * g.m * g.n * g.k / minPartFlops; more > parts {
+		parts = min(more, 4*workers)
+	}
 	tm := (g.m + kn.mr - 1) / kn.mr
 	tn := (g.n + kn.nr - 1) / kn.nr
 	j.kSplit = false
 	if tm*tn >= workers {
-		// Split the dimension whose largest part is smallest, rows on ties
-		// (a column split repacks A per part, a row split repacks B).
-		wm, wn := maxPart(g.m, kn.mr, workers), maxPart(g.n, kn.nr, workers)
-		switch {
-		case tm >= workers && (tn < workers || wm*g.n <= g.m*wn):
-			j.pm, j.pn = workers, 1
-		case tn >= workers:
-			j.pm, j.pn = 1, workers
-		default:
-			j.pm, j.pn = tm, min(tn, workers/tm)
+		// Pick the grid with the least time, about the largest part times
+		// the rounds of parts; within 5%, prefer more row cuts (a row cut
+		// repacks only B, which is small next to A when read in place),
+		// then fewer parts.
+		best := 0
+		for pm := min(tm, parts); pm >= 1; pm-- {
+			for pn := 1; pn <= min(tn, parts/pm); pn++ {
+				if pm*pn < 2 {
+					continue
+				}
+				cost := maxPart(g.m, kn.mr, pm) * maxPart(g.n, kn.nr, pn) * ((pm*pn + workers - 1) / workers)
+				if best == 0 || cost*20 < best*19 || cost*19 <= best*20 && pm == j.pm && pm*pn < j.nparts {
+					best, j.pm, j.pn, j.nparts = cost, pm, pn, pm*pn
+				}
+			}
 		}
-		j.nparts = j.pm * j.pn
-		return j.nparts > 1
+		return best > 0 && j.nparts > 1
 	}
-	parts := min(workers, g.k/minKSplit)
+	parts = min(parts, g.k/minKSplit)
 	if parts < 2 {
 		return false
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"digitnet/internal/matmul"
 )
 
 // lossOf is the scalar Σ y·r used to check a single layer: its gradient with
@@ -95,7 +97,7 @@ func TestLayerGradients(t *testing.T) {
 			params := randSlice(rng, kernelLen(p)+biasLen(p), 0.5)
 			r := randSlice(rng, n*p.out.Size(), 1)
 
-			o := newOp(p)
+			o := newOp(p, matmul.Gemm)
 			y := o.forward(params, x, n)
 			dy := append([]float32(nil), r...)
 			grads := make([]float32, len(params))
@@ -107,9 +109,9 @@ func TestLayerGradients(t *testing.T) {
 				for i := range v {
 					orig := v[i]
 					v[i] = orig + eps
-					lp := lossOf(newOp(p).forward(params, x, n), r)
+					lp := lossOf(newOp(p, matmul.Gemm).forward(params, x, n), r)
 					v[i] = orig - eps
-					lm := lossOf(newOp(p).forward(params, x, n), r)
+					lm := lossOf(newOp(p, matmul.Gemm).forward(params, x, n), r)
 					v[i] = orig
 					out[i] = (lp - lm) / (2 * eps)
 				}

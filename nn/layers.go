@@ -1,7 +1,5 @@
 package nn
 
-import "digitnet/internal/matmul"
-
 // An op is one layer's computation for one worker. It owns its output and
 // input-gradient buffers and keeps what backward needs from forward, so a
 // worker's ops are used by one goroutine at a time and allocate nothing once
@@ -16,6 +14,11 @@ type op interface {
 	backward(p, g, dy []float32, n int, needDX bool) []float32
 }
 
+// gemmFunc is matmul.Gemm's signature. Workers that run beside each other
+// use matmul.GemmSerial, so each core runs one worker and results do not
+// depend on scheduling; a lone worker lets Gemm use every core.
+type gemmFunc func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
 // grow returns buf resized to n values, reusing its memory when it can.
 func grow(buf []float32, n int) []float32 {
 	if cap(buf) < n {
@@ -24,15 +27,15 @@ func grow(buf []float32, n int) []float32 {
 	return buf[:n]
 }
 
-func newOp(p layerPlan) op {
+func newOp(p layerPlan, gemm gemmFunc) op {
 	relu := p.spec.Activation == ActReLU
 	switch p.spec.Kind {
 	case KindConv2D:
-		return &conv2d{in: p.in, out: p.out, k: p.spec.Size, relu: relu}
+		return &conv2d{in: p.in, out: p.out, k: p.spec.Size, relu: relu, gemm: gemm}
 	case KindMaxPool2D:
 		return &maxPool{in: p.in, out: p.out, s: p.spec.Size}
 	case KindDense:
-		return &dense{in: p.in.Size(), out: p.out.Size(), relu: relu}
+		return &dense{in: p.in.Size(), out: p.out.Size(), relu: relu, gemm: gemm}
 	case KindReLU:
 		return &reluOp{}
 	case KindFlatten:
@@ -42,8 +45,8 @@ func newOp(p layerPlan) op {
 }
 
 // linearForward computes y = x·W + b (x is m×k, W is k×f), then ReLU if asked.
-func linearForward(y, x, w, b []float32, m, k, f int, relu bool) {
-	matmul.Gemm(false, false, m, f, k, x, k, w, f, 0, y, f)
+func linearForward(gemm gemmFunc, y, x, w, b []float32, m, k, f int, relu bool) {
+	gemm(false, false, m, f, k, x, k, w, f, 0, y, f)
 	b = b[:f]
 	for i := 0; i < m; i++ {
 		row := y[i*f : i*f+f]
@@ -63,7 +66,7 @@ func linearForward(y, x, w, b []float32, m, k, f int, relu bool) {
 // linearBackward is the backward pass of linearForward. It masks dy by the
 // ReLU (using the saved output y), writes dW = xᵀ·dy and db = Σ dy, and when
 // dx is not nil writes dx = dy·Wᵀ.
-func linearBackward(dw, db, dx, dy, x, y, w []float32, m, k, f int, relu bool) {
+func linearBackward(gemm gemmFunc, dw, db, dx, dy, x, y, w []float32, m, k, f int, relu bool) {
 	if relu {
 		for i, v := range y[:m*f] {
 			if v <= 0 {
@@ -71,7 +74,7 @@ func linearBackward(dw, db, dx, dy, x, y, w []float32, m, k, f int, relu bool) {
 			}
 		}
 	}
-	matmul.Gemm(true, false, k, f, m, x, k, dy, f, 0, dw, f)
+	gemm(true, false, k, f, m, x, k, dy, f, 0, dw, f)
 	clear(db[:f])
 	for i := 0; i < m; i++ {
 		for j, v := range dy[i*f : i*f+f] {
@@ -79,7 +82,7 @@ func linearBackward(dw, db, dx, dy, x, y, w []float32, m, k, f int, relu bool) {
 		}
 	}
 	if dx != nil {
-		matmul.Gemm(false, true, m, k, f, dy, f, w, f, 0, dx, k)
+		gemm(false, true, m, k, f, dy, f, w, f, 0, dx, k)
 	}
 }
 
@@ -90,6 +93,7 @@ type conv2d struct {
 	in, out Shape
 	k       int
 	relu    bool
+	gemm    gemmFunc
 
 	cols  []float32 // (N*OH*OW, K) patches of the last input
 	y     []float32 // (N, OH, OW, F)
@@ -103,7 +107,7 @@ func (c *conv2d) forward(p, x []float32, n int) []float32 {
 	c.cols = grow(c.cols, m*K)
 	c.y = grow(c.y, m*c.out.C)
 	im2col(c.cols, x, n, c.in, c.out, c.k)
-	linearForward(c.y, c.cols, p[:K*c.out.C], p[K*c.out.C:], m, K, c.out.C, c.relu)
+	linearForward(c.gemm, c.y, c.cols, p[:K*c.out.C], p[K*c.out.C:], m, K, c.out.C, c.relu)
 	return c.y
 }
 
@@ -116,7 +120,7 @@ func (c *conv2d) backward(p, g, dy []float32, n int, needDX bool) []float32 {
 		c.dcols = grow(c.dcols, m*K)
 		dcols = c.dcols
 	}
-	linearBackward(g[:nw], g[nw:], dcols, dy, c.cols, c.y, p[:nw], m, K, c.out.C, c.relu)
+	linearBackward(c.gemm, g[:nw], g[nw:], dcols, dy, c.cols, c.y, p[:nw], m, K, c.out.C, c.relu)
 	if !needDX {
 		return nil
 	}
@@ -238,6 +242,7 @@ func (mp *maxPool) backward(_, _, dy []float32, n int, needDX bool) []float32 {
 type dense struct {
 	in, out int
 	relu    bool
+	gemm    gemmFunc
 
 	x  []float32 // the last input, (N, in); not owned
 	y  []float32 // (N, out)
@@ -247,7 +252,7 @@ type dense struct {
 func (d *dense) forward(p, x []float32, n int) []float32 {
 	d.x = x
 	d.y = grow(d.y, n*d.out)
-	linearForward(d.y, x, p[:d.in*d.out], p[d.in*d.out:], n, d.in, d.out, d.relu)
+	linearForward(d.gemm, d.y, x, p[:d.in*d.out], p[d.in*d.out:], n, d.in, d.out, d.relu)
 	return d.y
 }
 
@@ -258,7 +263,7 @@ func (d *dense) backward(p, g, dy []float32, n int, needDX bool) []float32 {
 		d.dx = grow(d.dx, n*d.in)
 		dx = d.dx
 	}
-	linearBackward(g[:nw], g[nw:], dx, dy, d.x, d.y, p[:nw], n, d.in, d.out, d.relu)
+	linearBackward(d.gemm, g[:nw], g[nw:], dx, dy, d.x, d.y, p[:nw], n, d.in, d.out, d.relu)
 	return dx
 }
 

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+
+	"digitnet/internal/matmul"
 )
 
 // Tensor is a named view of some of a model's parameters.
@@ -36,7 +38,8 @@ type Model struct {
 	// input normalisation, ...). Save writes it to the file's metadata.
 	Meta map[string]string
 
-	workers sync.Pool // of *worker, for Predict
+	workers sync.Pool // of *worker, for Predict of one chunk
+	serial  sync.Pool // of *worker, for Predict of many chunks in parallel
 }
 
 // New builds a model for spec with Glorot-uniform kernels and zero biases,
@@ -144,10 +147,16 @@ type worker struct {
 	ops []op
 }
 
-func (m *Model) newWorker() *worker {
+// newWorker makes a worker; a serial one never hands work to other
+// goroutines (see gemmFunc).
+func (m *Model) newWorker(serial bool) *worker {
+	gemm := gemmFunc(matmul.Gemm)
+	if serial {
+		gemm = matmul.GemmSerial
+	}
 	w := &worker{ops: make([]op, len(m.plans))}
 	for i, p := range m.plans {
-		w.ops[i] = newOp(p)
+		w.ops[i] = newOp(p, gemm)
 	}
 	return w
 }
@@ -176,19 +185,19 @@ func (m *Model) Predict(x []float32, n int, probs []float32) error {
 			n, len(x), len(probs), n*in, n*classes)
 	}
 	chunks := (n + predictChunk - 1) / predictChunk
-	run := func(c int) {
-		w, _ := m.workers.Get().(*worker)
+	run := func(c int, pool *sync.Pool, serial bool) {
+		w, _ := pool.Get().(*worker)
 		if w == nil {
-			w = m.newWorker()
+			w = m.newWorker(serial)
 		}
 		lo, hi := c*predictChunk, min(n, (c+1)*predictChunk)
 		logits := m.forward(w, x[lo*in:hi*in], hi-lo)
 		softmax(probs[lo*classes:hi*classes], logits, hi-lo, classes)
-		m.workers.Put(w)
+		pool.Put(w)
 	}
 	if chunks <= 1 {
 		if n > 0 {
-			run(0)
+			run(0, &m.workers, false)
 		}
 		return nil
 	}
@@ -205,7 +214,7 @@ func (m *Model) Predict(x []float32, n int, probs []float32) error {
 				if mine >= chunks {
 					return
 				}
-				run(mine)
+				run(mine, &m.serial, true)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 )
 
@@ -21,10 +22,12 @@ type Adam struct {
 // KerasAdam is Keras' default: lr 1e-3, β 0.9/0.999, ε 1e-7.
 var KerasAdam = Adam{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}
 
-// DefaultShards is how many parts a training batch is split into. The shards
-// run on separate goroutines and their gradients are summed in shard order,
-// so a seed gives the same model whatever the number of cores.
-const DefaultShards = 2
+// DefaultShards is how many parts a training batch is split into when
+// NewTrainer is given 0: one per core, up to 8. The shards run on separate
+// goroutines and their gradients are summed in shard order, so a seed gives
+// the same model run after run on machines with the same shard count and
+// matmul kernel.
+func DefaultShards() int { return min(runtime.GOMAXPROCS(0), 8) }
 
 // Trainer updates a model's parameters by minibatch gradient descent on the
 // softmax cross-entropy loss. It is not safe for concurrent use.
@@ -46,17 +49,17 @@ type shard struct {
 	right  int
 }
 
-// NewTrainer returns a trainer for m. shards ≤ 0 means DefaultShards.
+// NewTrainer returns a trainer for m. shards ≤ 0 means DefaultShards().
 func NewTrainer(m *Model, opt Adam, shards int) *Trainer {
 	if shards <= 0 {
-		shards = DefaultShards
+		shards = DefaultShards()
 	}
 	t := &Trainer{m: m, opt: opt,
 		mom: make([]float32, len(m.Params)),
 		vel: make([]float32, len(m.Params)),
 	}
 	for range shards {
-		t.shards = append(t.shards, &shard{w: m.newWorker(), grads: make([]float32, len(m.Params))})
+		t.shards = append(t.shards, &shard{w: m.newWorker(true), grads: make([]float32, len(m.Params))})
 	}
 	return t
 }

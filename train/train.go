@@ -26,7 +26,7 @@ type Config struct {
 	// Augment, when not nil, distorts every training image afresh each
 	// epoch (shifts, rotations, elastic distortion, stroke width).
 	Augment *augment.Options
-	// Shards splits each batch between goroutines (nn.DefaultShards if 0).
+	// Shards splits each batch between goroutines (nn.DefaultShards() if 0).
 	Shards int
 	// Schedule shapes the learning rate over training: ScheduleConstant
 	// (the tutorial's, and the default) or ScheduleCosine, which decays it

@@ -27,13 +27,18 @@ function pct(p) {
   return (p * 100).toFixed(p >= 0.9995 || p < 0.0005 ? 0 : 1) + "%";
 }
 
-function renderBars(ol, probabilities) {
-  const top = probabilities
+// top3 is the three likeliest classes of one digit.
+function top3(probabilities) {
+  return probabilities
     .map((p, d) => ({ d, p }))
     .sort((a, b) => b.p - a.p)
     .slice(0, 3);
+}
+
+// renderBars draws one bar per {d, p}: label and probability.
+function renderBars(ol, rows) {
   ol.replaceChildren(
-    ...top.map(({ d, p }) => {
+    ...rows.map(({ d, p }) => {
       const li = document.createElement("li");
       li.className = "bar";
       li.innerHTML = '<span class="bar-label"></span><span class="bar-track"><span class="bar-fill"></span></span><span class="bar-pct"></span>';
@@ -65,9 +70,12 @@ function addCard(name, blob) {
   $(".res-name", li).title = name;
   const thumb = $(".thumb img", li);
   thumb.alt = `Uploaded image ${name}`;
+  // Files the browser cannot show (not images, or formats like TIFF) get a
+  // plain placeholder instead of a broken-image icon.
+  thumb.hidden = true;
   if (blob.type.startsWith("image/")) {
+    thumb.addEventListener("load", () => (thumb.hidden = false), { once: true });
     thumb.src = URL.createObjectURL(blob);
-    thumb.addEventListener("error", () => thumb.removeAttribute("src"), { once: true });
   }
   gallery.append(li);
   updateCount();
@@ -82,11 +90,22 @@ function showResult(li, r) {
   const reading = r.number || String(r.digit);
   li.dataset.state = "done";
   li.dataset.digit = reading;
+  const number = Boolean(r.digits && r.digits.length > 1);
   $(".pred-digit", li).textContent = reading;
+  $(".pred-digit", li).classList.toggle("long", reading.length > 3);
   $(".pred-conf", li).textContent = `${pct(r.confidence)} sure`;
-  renderBars($(".bars", li), r.probabilities);
+  // A number shows how sure the model is of each digit; a digit, its three
+  // likeliest classes.
+  const bars = $(".bars", li);
+  if (number) {
+    bars.setAttribute("aria-label", "Confidence of each digit");
+    renderBars(bars, r.digits.map((d) => ({ d: d.digit, p: d.confidence })));
+  } else {
+    renderBars(bars, top3(r.probabilities));
+  }
   const imgs = $(".saw-imgs", li);
-  const parts = r.digits && r.digits.length > 1 ? r.digits : [r];
+  imgs.classList.toggle("multi", number);
+  const parts = number ? r.digits : [r];
   imgs.replaceChildren(
     ...parts.filter((d) => d.input_png).map((d) => sawImage(d.input_png, `The 28 by 28 image the model read as ${d.digit}`)),
   );
@@ -314,7 +333,7 @@ function showDrawing(r) {
   const reading = r.number || String(r.digit);
   $("#draw-digit").textContent = reading;
   $("#draw-conf").textContent = `${pct(r.confidence)} sure`;
-  renderBars($("#draw-bars"), r.probabilities);
+  renderBars($("#draw-bars"), top3(r.probabilities));
   if (r.input_png) {
     $("#draw-input").src = r.input_png;
     $("#draw-saw").hidden = false;

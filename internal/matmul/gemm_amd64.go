@@ -23,7 +23,7 @@ const (
 func archKernels() []*kernel {
 	var ks []*kernel
 	if useAVX512 {
-		ks = append(ks, &kernel{name: "avx512", mr: avx512MR, nr: avx512NR, kc: 256, mc: 14 * 12, nc: 512, rowKC: 384, rowMC: 14 * 6, maskedB: true, tile: tileAVX512, tileR: tileRAVX512})
+		ks = append(ks, &kernel{name: "avx512", mr: avx512MR, nr: avx512NR, kc: 256, mc: 14 * 12, nc: 512, rowKC: 384, rowMC: 14 * 6, maskedB: true, tile: tileAVX512, tileR: tileRAVX512, packBT: packBTransAVX512})
 	}
 	if useAVX2 {
 		ks = append(ks, &kernel{name: "avx2", mr: avx2MR, nr: avx2NR, kc: 256, mc: 6 * 16, nc: 512, rowKC: 384, rowMC: 6 * 16, tile: tileAVX2, tileR: tileRAVX2})
@@ -185,5 +185,24 @@ func avx2RowsR(rows, k int, a *float32, lda int, b *float32, ldb int, c *float32
 		gemmAVX2Rx5(k, a, lda, b, ldb, c, ldc, beta)
 	default:
 		gemmAVX2Rx6(k, a, lda, b, ldb, c, ldc, beta)
+	}
+}
+
+// packBTransAVX512 is packB for a transposed B and nr = 32, gathering each k
+// step of a panel with two AVX-512 gathers.
+func packBTransAVX512(kc, nc int, b []float32, ldb int, dst []float32) {
+	if 32*ldb >= 1<<31 {
+		packB(avx512NR, kc, nc, b, ldb, true, dst) // int32 gather offsets would overflow
+		return
+	}
+	var idx [avx512NR]int32
+	for j := range idx {
+		idx[j] = int32(j * ldb)
+	}
+	for j0 := 0; j0 < nc; j0 += avx512NR {
+		cols := min(avx512NR, nc-j0)
+		src := b[j0*ldb : j0*ldb+(cols-1)*ldb+kc] // all the gathers read
+		d := dst[j0*kc : j0*kc+avx512NR*kc]
+		packBTAVX512(&d[0], &src[0], kc, &idx[0], uint32(uint64(1)<<cols-1))
 	}
 }

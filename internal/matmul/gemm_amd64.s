@@ -10248,3 +10248,36 @@ gemmAVX2Rx6_overwrite:
 gemmAVX2Rx6_done:
 	VZEROUPPER
 	RET
+
+// func packBTAVX512(dst *float32, src *float32, k int, idx *int32, mask uint32)
+// Requires: AVX, AVX512F
+TEXT ·packBTAVX512(SB), NOSPLIT, $0-36
+	MOVQ      dst+0(FP), AX
+	MOVQ      src+8(FP), CX
+	MOVQ      k+16(FP), DX
+	MOVQ      idx+24(FP), BX
+	MOVL      mask+32(FP), SI
+	MOVL      SI, DI
+	SHRL      $0x10, DI
+	VMOVDQU32 (BX), Z0
+	VMOVDQU32 64(BX), Z1
+	TESTQ     DX, DX
+	JZ        packBT_done
+
+packBT_loop:
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	KMOVW      SI, K1
+	KMOVW      DI, K2
+	VGATHERDPS (CX)(Z0*4), K1, Z2
+	VGATHERDPS (CX)(Z1*4), K2, Z3
+	VMOVUPS    Z2, (AX)
+	VMOVUPS    Z3, 64(AX)
+	ADDQ       $0x04, CX
+	ADDQ       $0x00000080, AX
+	DECQ       DX
+	JNZ        packBT_loop
+
+packBT_done:
+	VZEROUPPER
+	RET

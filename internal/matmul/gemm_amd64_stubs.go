@@ -283,3 +283,10 @@ func gemmAVX2Rx5(k int, a *float32, lda int, b *float32, ldb int, c *float32, ld
 //
 //go:noescape
 func gemmAVX2Rx6(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32)
+
+// packBTAVX512 sets dst[p*32+j] = src[idx[j]+p] for the j whose bit is set
+// in mask and 0 for the others, for p < k: one packed B panel gathered from
+// a transposed B (idx[j] = j*ldb). See packB in pack.go.
+//
+//go:noescape
+func packBTAVX512(dst *float32, src *float32, k int, idx *int32, mask uint32)

@@ -30,6 +30,9 @@ type kernel struct {
 	// top-left element.
 	tile func(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32)
 
+	// packBT, if not nil, replaces packB for a transposed B.
+	packBT func(kc, nc int, b []float32, ldb int, dst []float32)
+
 	// tileR, if not nil, is tile with A row-major, a[r*lda+p], so a plain A
 	// can be read in place.
 	tileR func(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32)

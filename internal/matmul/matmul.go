@@ -210,6 +210,8 @@ func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 			}
 			switch {
 			case directB:
+			case g.transB && kn.packBT != nil:
+				kn.packBT(kcur, ncur, g.b[jc*g.ldb+pc:], g.ldb, ws.bp)
 			case g.transB:
 				packB(nr, kcur, ncur, g.b[jc*g.ldb+pc:], g.ldb, true, ws.bp)
 			default:

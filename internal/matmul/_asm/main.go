@@ -56,7 +56,48 @@ func main() {
 			gen(is, rows, true)
 		}
 	}
+	genPackBT()
 	Generate()
+}
+
+// genPackBT generates the packing of one B panel from a transposed B:
+// 32 rows of B (columns of op(B)) gathered one k step at a time.
+func genPackBT() {
+	TEXT("packBTAVX512", NOSPLIT, "func(dst, src *float32, k int, idx *int32, mask uint32)")
+	Doc("packBTAVX512 sets dst[p*32+j] = src[idx[j]+p] for the j whose bit is set",
+		"in mask and 0 for the others, for p < k: one packed B panel gathered from",
+		"a transposed B (idx[j] = j*ldb). See packB in pack.go.")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	k := Load(Param("k"), GP64())
+	idx := Load(Param("idx"), GP64())
+	lo := Load(Param("mask"), GP32())
+	hi := GP32()
+	MOVL(lo, hi)
+	SHRL(U8(16), hi)
+	i0, i1 := ZMM(), ZMM()
+	VMOVDQU32(Mem{Base: idx}, i0)
+	VMOVDQU32(Mem{Base: idx, Disp: 64}, i1)
+	TESTQ(k, k)
+	JZ(LabelRef("packBT_done"))
+	Label("packBT_loop")
+	z0, z1 := ZMM(), ZMM()
+	VPXORD(z0, z0, z0)
+	VPXORD(z1, z1, z1)
+	KMOVW(lo, K1) // the gather clears its mask as it goes
+	KMOVW(hi, K2)
+	VGATHERDPS(Mem{Base: src, Index: i0, Scale: 4}, K1, z0)
+	VGATHERDPS(Mem{Base: src, Index: i1, Scale: 4}, K2, z1)
+	VMOVUPS(z0, Mem{Base: dst})
+	VMOVUPS(z1, Mem{Base: dst, Disp: 64})
+	ADDQ(U8(4), src)
+	ADDQ(U32(128), dst)
+	DECQ(k)
+	JNZ(LabelRef("packBT_loop"))
+	Label("packBT_done")
+	VZEROUPPER()
+	RET()
 }
 
 func gen(is isa, rows int, rowMajor bool) {

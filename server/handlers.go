@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -13,6 +14,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,7 +109,11 @@ func handlePredict(logger *slog.Logger, rd Reader, opts Options, sem semaphore, 
 				return
 			}
 			if err != nil {
-				fail(imageError(name, err))
+				var ae *apiError
+				if !errors.As(err, &ae) {
+					err = imageError(name, err)
+				}
+				fail(err)
 				return
 			}
 			writeJSON(w, http.StatusOK, predictResponse{Results: []any{item}})
@@ -148,7 +154,12 @@ func handlePredict(logger *slog.Logger, rd Reader, opts Options, sem semaphore, 
 				return
 			}
 			if err != nil {
-				item = fileError{Name: name, Error: err.Error()}
+				msg := err.Error()
+				var ae *apiError
+				if errors.As(err, &ae) && ae.kind == kindInternal {
+					msg = ae.msg // details are in the log, not for clients
+				}
+				item = fileError{Name: name, Error: msg}
 			}
 			results = append(results, item)
 		}
@@ -182,7 +193,16 @@ type predictor struct {
 }
 
 // one reads a single image and converts the result to its JSON form.
+// A panic while reading becomes this image's error (kind internal), so that
+// one file that trips a bug does not fail the others in its request.
 func (p predictor) one(name string, r io.Reader) (item any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.m.imagesFailed.Add(1)
+			p.logger.Error("panic reading an image", "name", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			item, err = nil, errorf(kindInternal, "server: internal error while reading this image", nil)
+		}
+	}()
 	res, err := p.rd.Read(r)
 	if err != nil {
 		p.m.imagesFailed.Add(1)

@@ -455,6 +455,20 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+func TestPanicInOneFile(t *testing.T) {
+	h, _ := newTestServer(t, Options{})
+	body, ct := multipartBody(t, file{"images", "a.png", "digit:1"}, file{"images", "bug.png", "panic"}, file{"images", "c.png", "digit:3"})
+	req := httptest.NewRequest("POST", "/api/v1/predict", body)
+	req.Header.Set("Content-Type", ct)
+	got := decodeResults(t, do(t, h, req))
+	if len(got) != 3 || got[0].Digit == nil || got[2].Digit == nil || *got[2].Digit != 3 {
+		t.Fatalf("got %+v, want the files around the bad one read", got)
+	}
+	if got[1].Error != "server: internal error while reading this image" {
+		t.Errorf("bad file error = %q", got[1].Error)
+	}
+}
+
 func TestPanicBecomes500(t *testing.T) {
 	h, _ := newTestServer(t, Options{})
 	req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("panic"))

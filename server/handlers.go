@@ -90,6 +90,9 @@ func handlePredict(logger *slog.Logger, rd Reader, opts Options, sem semaphore, 
 		// Take a slot before reading the body, so a flood of uploads waits
 		// here (or is refused) instead of piling up in memory.
 		if !sem.acquire(r.Context(), opts.QueueWait) {
+			if r.Context().Err() != nil {
+				return // the client gave up waiting; nobody reads an answer
+			}
 			m.busy.Add(1)
 			fail(errorf(kindBusy, "server: too busy, retry later", nil))
 			return

@@ -158,6 +158,14 @@ func (m *Model) newWorker(serial bool) *worker {
 	for i, p := range m.plans {
 		w.ops[i] = newOp(p, gemm)
 	}
+	// Fuse each conv2d+ReLU that feeds a max pool (see convPool).
+	for i := 0; i+1 < len(w.ops); i++ {
+		c, ok1 := w.ops[i].(*conv2d)
+		mp, ok2 := w.ops[i+1].(*maxPool)
+		if ok1 && ok2 && c.relu {
+			w.ops[i], w.ops[i+1] = newConvPool(c, mp), passThrough{}
+		}
+	}
 	return w
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"time"
 
 	"digitnet/augment"
@@ -109,15 +111,8 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 	x := make([]float32, cfg.Batch*size)
 	labels := make([]uint8, cfg.Batch)
 	order := make([]int, n)
-	var aug *augment.Augmenter
-	var plain []float32
-	if cfg.Augment != nil {
-		aug = augment.New(*cfg.Augment)
-		plain = make([]float32, size)
-	}
+	prep := newPreparer(set, cfg)
 	for e := 1; e <= cfg.Epochs; e++ {
-		// Each epoch has its own stream, so the shuffle of epoch e does not
-		// depend on how much randomness augmentation drew before it.
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(e)))
 		for i := range order {
 			order[i] = i
@@ -131,19 +126,7 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 				return err
 			}
 			b := min(cfg.Batch, n-done)
-			for i := 0; i < b; i++ {
-				idx := order[done+i]
-				dst := x[i*size : (i+1)*size]
-				src := dst
-				if aug != nil {
-					src = plain
-				}
-				toFloat(src, set.Image(idx))
-				if aug != nil {
-					aug.Apply(dst, src, rng)
-				}
-				labels[i] = set.Labels[idx]
-			}
+			prep.batch(x, labels, order[done:done+b], e)
 			if cfg.Schedule == ScheduleCosine {
 				tr.SetLR(cfg.Adam.LR * 0.5 * (1 + math.Cos(math.Pi*float64(step)/totalSteps)))
 			}
@@ -166,6 +149,64 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 		}
 	}
 	return nil
+}
+
+// preparer turns a batch of image indices into model inputs, distorting
+// them when augmentation is on. Augmentation costs about as much per image
+// as a training step's arithmetic on one core, so it runs on every core.
+type preparer struct {
+	set  *mnist.Set
+	seed uint64
+	aug  []*augmenter // one per goroutine; nil without augmentation
+}
+
+type augmenter struct {
+	a     *augment.Augmenter
+	src   *rand.PCG
+	rng   *rand.Rand
+	plain []float32
+}
+
+func newPreparer(set *mnist.Set, cfg Config) *preparer {
+	p := &preparer{set: set, seed: cfg.Seed}
+	if cfg.Augment != nil {
+		for range runtime.GOMAXPROCS(0) {
+			src := rand.NewPCG(0, 0)
+			p.aug = append(p.aug, &augmenter{a: augment.New(*cfg.Augment), src: src, rng: rand.New(src),
+				plain: make([]float32, set.Rows*set.Cols)})
+		}
+	}
+	return p
+}
+
+// batch fills x and labels with the images idx. Each image's distortion is
+// drawn from a stream seeded by (seed, epoch, image index), so the result
+// does not depend on the batch split or on the number of goroutines.
+func (p *preparer) batch(x []float32, labels []uint8, idx []int, epoch int) {
+	size := p.set.Rows * p.set.Cols
+	for i, id := range idx {
+		labels[i] = p.set.Labels[id]
+	}
+	if p.aug == nil {
+		for i, id := range idx {
+			toFloat(x[i*size:(i+1)*size], p.set.Image(id))
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	parts := len(p.aug)
+	for w, a := range p.aug {
+		lo, hi := w*len(idx)/parts, (w+1)*len(idx)/parts
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				id := idx[i]
+				toFloat(a.plain, p.set.Image(id))
+				a.src.Seed(p.seed, uint64(epoch)<<32|uint64(id))
+				a.a.Apply(x[i*size:(i+1)*size], a.plain, a.rng)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // toFloat scales 8-bit pixels to [0,1], the input normalisation of the

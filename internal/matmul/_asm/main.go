@@ -143,8 +143,7 @@ func gen(is isa, rows int, rowMajor bool) {
 	}
 
 	// One k step. AVX-512 masks the B loads like the stores, so a B panel
-	// read in place never reads past the matrix's last column; AVX-512 also
-	// broadcasts A straight from memory into the FMA.
+	// read in place never reads past the matrix's last column.
 	step := func() {
 		bv := [2]VecVirtual{is.vec(), is.vec()}
 		for h := range bv {
@@ -155,16 +154,14 @@ func gen(is isa, rows int, rowMajor bool) {
 				VMOVUPS(m, bv[h])
 			}
 		}
+		// Broadcasting into a register and feeding two register FMAs
+		// measured about 10% faster on Zen 5 than two FMAs with an embedded
+		// {1to16} memory broadcast each.
 		for r := 0; r < rows; r++ {
-			if is.masked {
-				VFMADD231PS_BCST(aAddr(r), bv[0], acc[r][0])
-				VFMADD231PS_BCST(aAddr(r), bv[1], acc[r][1])
-			} else {
-				t := is.vec()
-				VBROADCASTSS(aAddr(r), t)
-				VFMADD231PS(t, bv[0], acc[r][0])
-				VFMADD231PS(t, bv[1], acc[r][1])
-			}
+			t := is.vec()
+			VBROADCASTSS(aAddr(r), t)
+			VFMADD231PS(t, bv[0], acc[r][0])
+			VFMADD231PS(t, bv[1], acc[r][1])
 		}
 		aNext()
 		ADDQ(ldb, b)

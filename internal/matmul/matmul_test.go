@@ -335,3 +335,35 @@ func TestGemmParallelPlans(t *testing.T) {
 		}
 	})
 }
+
+// TestGemmConcurrent calls Gemm from several goroutines at once, sharing
+// the helpers and pools; run it with -race.
+func TestGemmConcurrent(t *testing.T) {
+	const m, n, k = 200, 70, 300
+	rng := rand.New(rand.NewPCG(9, 10))
+	a := newMatrix(rng, m, k, k, uniform).data()
+	b := newMatrix(rng, k, n, n, uniform).data()
+	want := make([]float32, m*n)
+	Gemm(false, false, m, n, k, a, k, b, n, 0, want, n)
+	errs := make(chan error, 8)
+	for g := 0; g < cap(errs); g++ {
+		go func() {
+			c := make([]float32, m*n)
+			for range 10 {
+				Gemm(false, false, m, n, k, a, k, b, n, 0, c, n)
+				for i := range c {
+					if c[i] != want[i] {
+						errs <- fmt.Errorf("C[%d] = %v, want %v", i, c[i], want[i])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

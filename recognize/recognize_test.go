@@ -12,6 +12,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	xdraw "golang.org/x/image/draw"
+
 	"digitnet/imgproc"
 	"digitnet/internal/fixtures"
 	"digitnet/mnist"
@@ -51,9 +53,9 @@ func TestUserLikeImages(t *testing.T) {
 		perKind = 20
 	}
 	rng := rand.New(rand.NewPCG(2026, 11))
-	total, right := 0, 0
+	total, right, naiveRight := 0, 0, 0
 	for _, kind := range fixtures.Kinds {
-		kr := 0
+		kr, kn := 0, 0
 		for i := 0; i < perKind; i++ {
 			idx := rng.IntN(set.N)
 			data, err := fixtures.Render(kind, rng, set.Image(idx))
@@ -64,13 +66,19 @@ func TestUserLikeImages(t *testing.T) {
 			if err == nil && res.Number == "" && res.Digit.Digit == int(set.Labels[idx]) {
 				kr++
 			}
+			if naiveRead(t, rec, data) == int(set.Labels[idx]) {
+				kn++
+			}
 		}
-		t.Logf("%-10s %3d/%d = %.1f%%", kind, kr, perKind, 100*float64(kr)/float64(perKind))
+		t.Logf("%-10s digitnet %3d/%d = %5.1f%%   tutorial pipeline %5.1f%%", kind, kr, perKind,
+			100*float64(kr)/float64(perKind), 100*float64(kn)/float64(perKind))
 		total += perKind
 		right += kr
+		naiveRight += kn
 	}
 	acc := float64(right) / float64(total)
-	t.Logf("all kinds: %d/%d = %.2f%%", right, total, 100*acc)
+	t.Logf("all kinds: digitnet %d/%d = %.2f%%, tutorial pipeline (resize to 28x28, /255) %.2f%%",
+		right, total, 100*acc, 100*float64(naiveRight)/float64(total))
 	if acc < 0.98 {
 		t.Errorf("accuracy on user-like images %.2f%%, want ≥ 98%%", 100*acc)
 	}
@@ -161,6 +169,22 @@ func ExampleRecognizer_Read() {
 	}
 	fmt.Println(res.Digit.Digit, res.Input.Bounds().Dx(), res.Input.Bounds().Dy())
 	// Output: 1 28 28
+}
+
+// naiveRead is the tutorial's pipeline: decode, convert to grey (alpha
+// ignored), resize to 28x28, divide by 255, and run the same model.
+func naiveRead(t *testing.T, rec *recognize.Recognizer, data []byte) int {
+	img, _, err := imgproc.Decode(bytes.NewReader(data), imgproc.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := image.NewGray(image.Rect(0, 0, 28, 28))
+	xdraw.ApproxBiLinear.Scale(g, g.Bounds(), img, img.Bounds(), xdraw.Src, nil)
+	d, err := rec.Classify([]*image.Gray{g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d[0].Digit
 }
 
 func blankPNG(w, h int) []byte {

@@ -32,20 +32,33 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 	w, h := b.Dx(), b.Dy()
 	f = max(1, (max(w, h)+maxSide-1)/maxSide)
 	ww, wh := (w+f-1)/f, (h+f-1)/f
-	lum := newPlane(ww, wh) // premultiplied luma sums
-	alpha := newPlane(ww, wh)
+	lum := newPlane(ww, wh)   // premultiplied luma sums
+	clear := newPlane(ww, wh) // (1 - alpha) sums, kept only for rows that are not opaque
 	rowL := make([]float32, w)
 	rowA := make([]float32, w)
 	read := rowReader(img)
 	opaque := true
 	for y := range h {
-		if !read(y, rowL, rowA) {
-			opaque = false
+		rowOpaque := read(y, rowL, rowA)
+		out := lum.p[(y/f)*ww : (y/f+1)*ww]
+		for bx := range out {
+			var s float32
+			for _, v := range rowL[bx*f : min(bx*f+f, w)] {
+				s += v
+			}
+			out[bx] += s
 		}
-		o := (y / f) * ww
-		for x := range w {
-			lum.p[o+x/f] += rowL[x]
-			alpha.p[o+x/f] += rowA[x]
+		if rowOpaque {
+			continue
+		}
+		opaque = false
+		out = clear.p[(y/f)*ww : (y/f+1)*ww]
+		for bx := range out {
+			var s float32
+			for _, a := range rowA[bx*f : min(bx*f+f, w)] {
+				s += 1 - a
+			}
+			out[bx] += s
 		}
 	}
 	var transparent int
@@ -56,17 +69,18 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 			n := float32(ch * min(f, w-x*f))
 			i := y*ww + x
 			lum.p[i] /= n
-			alpha.p[i] /= n
-			if alpha.p[i] < 0.5 {
+			clear.p[i] = 1 - clear.p[i]/n // now alpha
+			if clear.p[i] < 0.5 {
 				transparent++
 			}
 			sumL += float64(lum.p[i])
-			sumA += float64(alpha.p[i])
+			sumA += float64(clear.p[i])
 		}
 	}
 	if opaque {
 		return lum, f
 	}
+	alpha := clear
 	var bg float32 = 1
 	if transparent*2 > ww*wh && sumA > 0 && sumL/sumA > 0.5 {
 		bg = 0

@@ -13,9 +13,9 @@ import (
 // TestSegmentStrips renders numbers of 3 and 4 MNIST digits and checks that
 // Segment finds each digit, in order, looking like the original.
 func TestSegmentStrips(t *testing.T) {
-	n := 100
+	n := 40
 	if testing.Short() {
-		n = 25
+		n = 12
 	}
 	ds := mnistTest(t, 4*n)
 	r := rand.New(rand.NewPCG(9, 10))

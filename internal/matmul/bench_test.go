@@ -24,6 +24,12 @@ var benchShapes = []struct {
 	{"conv2_fwd_b1", false, false, 121, 64, 288},
 	{"dense1_fwd_b1", false, false, 1, 128, 1600},
 	{"conv2_fwd_b1000", false, false, 121000, 64, 288},
+	// The same products with W stored out×in, as PyTorch does.
+	{"conv2_fwd_Wt_b32", false, true, 32 * 11 * 11, 64, 288},
+	{"conv2_dW_Wt_b32", true, false, 64, 288, 32 * 11 * 11},
+	{"conv2_dX_Wt_b32", false, false, 32 * 11 * 11, 288, 64},
+	{"dense1_fwd_Wt_b32", false, true, 32, 128, 1600},
+	{"dense1_dW_Wt_b32", true, false, 128, 1600, 32},
 }
 
 func BenchmarkGemm(b *testing.B) {

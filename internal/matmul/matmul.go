@@ -165,27 +165,24 @@ func blocks(total, size, unit int) int {
 	return (bl + unit - 1) / unit * unit
 }
 
-// Reading a panel in place instead of packing it pays when few register
-// tiles reuse it: a B panel is reused by every row tile, an A panel by every
-// column tile.
-const (
-	directMaxRowTiles = 4
-	directMaxColTiles = 4
-)
+// Reading a plain B in place instead of packing it pays when few row tiles
+// reuse each B panel. (A transposed A is always read in place by the
+// assembly kernels: that measured faster than packing for every shape.)
+const directMaxRowTiles = 4
 
 // gemmSerial runs the GotoBLAS loop nest on the calling goroutine: for each
 // nc-wide column block and kc-deep slice, pack op(B); for each mc-high row
 // block pack op(A); then sweep the register tiles. Later k slices
 // accumulate into C with beta 1. Packing is skipped where it does not pay:
 // a transposed A and a plain B already have the layout of a packed panel
-// apart from the stride, so products with few tiles read them in place, and
-// kernels with a row-major-A variant (tileR) never pack a plain A: they
-// broadcast straight from its rows, which measured faster than packing for
-// every engine shape.
+// apart from the stride, so A is read in place and B too when few row tiles
+// reuse it, and kernels with a row-major-A variant (tileR) never pack a
+// plain A: they broadcast straight from its rows. Both measured faster than
+// packing for every engine shape.
 func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 	m, n, k := g.m, g.n, g.k
 	mr, nr := kn.mr, kn.nr
-	directA := g.transA && n <= directMaxColTiles*nr && !kn.packOnly
+	directA := g.transA && !kn.packOnly
 	rowsA := !g.transA && kn.tileR != nil
 	directB := !g.transB && m <= directMaxRowTiles*mr && (kn.maskedB || n%nr == 0) && (!kn.packOnly || m < mr)
 	kc, mc := kn.kc, kn.mc

@@ -8,12 +8,18 @@ func packA(mr, mc, kc int, a []float32, lda int, trans bool, dst []float32) {
 	for i0 := 0; i0 < mc; i0 += mr {
 		rows := min(mr, mc-i0)
 		d := dst[i0*kc : i0*kc+mr*kc]
-		if trans {
+		switch {
+		case trans && rows == 2:
+			// A two-element copy per k step: plain moves beat memmove.
+			for p := 0; p < kc; p++ {
+				*(*[2]float32)(d[p*mr:]) = *(*[2]float32)(a[p*lda+i0:])
+			}
+		case trans:
 			for p := 0; p < kc; p++ {
 				src := a[p*lda+i0 : p*lda+i0+rows]
 				copy(d[p*mr:p*mr+rows], src)
 			}
-		} else {
+		default:
 			r := 0
 			for ; r+4 <= rows; r += 4 {
 				s0 := a[(i0+r)*lda : (i0+r)*lda+kc]

@@ -168,7 +168,7 @@ func blocks(total, size, unit int) int {
 // Reading a plain B in place instead of packing it pays when few row tiles
 // reuse each B panel. (A transposed A is always read in place by the
 // assembly kernels: that measured faster than packing for every shape.)
-const directMaxRowTiles = 4
+const directMaxRowTiles = 12
 
 // gemmSerial runs the GotoBLAS loop nest on the calling goroutine: for each
 // nc-wide column block and kc-deep slice, pack op(B); for each mc-high row

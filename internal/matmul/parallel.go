@@ -93,7 +93,7 @@ offer:
 // minPartFlops is the least work per part when a product is cut into more
 // parts than workers; extra parts let the caller take over work from a
 // helper that the OS has not scheduled yet.
-const minPartFlops = 4 << 20
+const minPartFlops = 2 << 20
 
 // plan chooses the parts: rectangles of whole register tiles of C when C has
 // enough of them, else k slices.
@@ -108,9 +108,10 @@ func (j *job) plan(kn *kernel, g *gemmArgs, workers int) bool {
 	j.kSplit = false
 	if tm*tn >= workers {
 		// Pick the grid with the least time, about the largest part times
-		// the rounds of parts; within 5%, prefer more row cuts (a row cut
-		// repacks only B, which is small next to A when read in place),
-		// then fewer parts.
+		// the rounds of parts. Within 5%, prefer more parts, which the
+		// caller can take over when a helper is slow to start, then more
+		// row cuts (a row cut repacks only B, small next to A when A is
+		// read in place).
 		best := 0
 		for pm := min(tm, parts); pm >= 1; pm-- {
 			for pn := 1; pn <= min(tn, parts/pm); pn++ {
@@ -118,7 +119,7 @@ func (j *job) plan(kn *kernel, g *gemmArgs, workers int) bool {
 					continue
 				}
 				cost := maxPart(g.m, kn.mr, pm) * maxPart(g.n, kn.nr, pn) * ((pm*pn + workers - 1) / workers)
-				if best == 0 || cost*20 < best*19 || cost*19 <= best*20 && pm == j.pm && pm*pn < j.nparts {
+				if best == 0 || cost*20 < best*19 || cost*19 <= best*20 && pm*pn > j.nparts {
 					best, j.pm, j.pn, j.nparts = cost, pm, pn, pm*pn
 				}
 			}

@@ -36,18 +36,21 @@ var jobPool = sync.Pool{New: func() any { return new(job) }}
 // instead of queueing.
 var helpers struct {
 	mu sync.Mutex
-	n  int
+	n  atomic.Int64 // helpers started
 	ch chan *job
 }
 
+func init() { helpers.ch = make(chan *job) }
+
 func ensureHelpers(n int) {
+	if helpers.n.Load() >= int64(n) {
+		return
+	}
 	helpers.mu.Lock()
 	defer helpers.mu.Unlock()
-	if helpers.ch == nil {
-		helpers.ch = make(chan *job)
-	}
-	for ; helpers.n < n; helpers.n++ {
+	for helpers.n.Load() < int64(n) {
 		go helper(helpers.ch)
+		helpers.n.Add(1)
 	}
 }
 

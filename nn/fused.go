@@ -1,5 +1,7 @@
 package nn
 
+import "digitnet/internal/vec"
+
 // convPool is a conv2d with ReLU followed by a max pool, run as one op.
 // Because the bias is constant over a pooling window and ReLU is monotone,
 //
@@ -30,7 +32,7 @@ func (cp *convPool) forward(p, x []float32, n int) []float32 {
 	pooled := cp.pool.forward(nil, c.y, n)
 	cp.y = grow(cp.y, len(pooled))
 	copy(cp.y, pooled)
-	addBias(cp.y, p[nw:nw+c.out.C], true)
+	vec.AddBias(cp.y, p[nw:nw+c.out.C], true)
 	return cp.y
 }
 
@@ -40,9 +42,7 @@ func (cp *convPool) backward(p, g, dy []float32, n int, needDX bool) []float32 {
 	biasBackward(g[nw:nw+c.out.C], dy, cp.y, true)
 	cp.dz = grow(cp.dz, n*c.out.Size())
 	clear(cp.dz)
-	for o, i := range cp.pool.arg[:len(cp.y)] {
-		cp.dz[i] += dy[o]
-	}
+	cp.pool.route(cp.dz, dy, n)
 	return c.productsBackward(g[:nw], cp.dz, p[:nw], n, needDX)
 }
 

@@ -1,5 +1,7 @@
 package nn
 
+import "digitnet/internal/vec"
+
 // An op is one layer's computation for one worker. It owns its output and
 // input-gradient buffers and keeps what backward needs from forward, so a
 // worker's ops are used by one goroutine at a time and allocate nothing once
@@ -120,7 +122,7 @@ func (c *conv2d) forward(p, x []float32, n int) []float32 {
 	nw := c.k * c.k * c.in.C * c.out.C
 	c.y = grow(c.y, n*c.out.Size())
 	c.products(c.y, x, p[:nw], n)
-	addBias(c.y, p[nw:nw+c.out.C], c.relu)
+	vec.AddBias(c.y, p[nw:nw+c.out.C], c.relu)
 	return c.y
 }
 
@@ -130,40 +132,15 @@ func (c *conv2d) backward(p, g, dy []float32, n int, needDX bool) []float32 {
 	return c.productsBackward(g[:nw], dy, p[:nw], n, needDX)
 }
 
-// addBias adds b to each row of y (rows of len(b)), then applies ReLU if asked.
-func addBias(y, b []float32, relu bool) {
-	for i := 0; i < len(y); i += len(b) {
-		row := y[i : i+len(b)]
-		row = row[:len(b)]
-		if relu {
-			for j, bj := range b {
-				row[j] = max(row[j]+bj, 0)
-			}
-		} else {
-			for j, bj := range b {
-				row[j] += bj
-			}
-		}
-	}
-}
-
 // biasBackward masks dy where a ReLU output y was 0 (if relu) and writes
 // the bias gradient db = Σ over rows of dy.
 func biasBackward(db, dy, y []float32, relu bool) {
+	if relu {
+		vec.MaskReLU(dy[:len(y)], y)
+	}
 	clear(db)
 	for i := 0; i < len(y); i += len(db) {
-		d := dy[i : i+len(db)]
-		d = d[:len(db)]
-		if relu {
-			for j, v := range y[i : i+len(db)] {
-				if v <= 0 {
-					d[j] = 0
-				}
-			}
-		}
-		for j, v := range d {
-			db[j] += v
-		}
+		vec.Add(db, dy[i:i+len(db)])
 	}
 }
 
@@ -213,46 +190,40 @@ func col2im(dx, cols []float32, n int, in, out Shape, k int) {
 
 // maxPool takes the maximum of each s×s window with stride s, dropping
 // rows and columns that do not fill a window (as Keras' "valid" padding).
+// The forward pass keeps no record of where each maximum was (inference
+// does not need one); the backward pass finds it again by comparing the
+// window with the output, and routes the gradient to the first match.
 type maxPool struct {
 	in, out Shape
 	s       int
 
-	arg []int32 // for each output, the index in x of the maximum
-	y   []float32
-	dx  []float32
+	x  []float32 // the last input, (N, H, W, C); not owned
+	y  []float32 // (N, OH, OW, C)
+	dx []float32 // (N, H, W, C)
 }
 
 func (mp *maxPool) forward(_, x []float32, n int) []float32 {
-	in, out, s := mp.in, mp.out, mp.s
+	in, out, s, C := mp.in, mp.out, mp.s, mp.in.C
+	mp.x = x
 	mp.y = grow(mp.y, n*out.Size())
-	if cap(mp.arg) < n*out.Size() {
-		mp.arg = make([]int32, n*out.Size())
-	}
-	mp.arg = mp.arg[:n*out.Size()]
-	C := in.C
 	o := 0
 	for b := 0; b < n; b++ {
 		base := b * in.Size()
 		for oy := 0; oy < out.H; oy++ {
 			for ox := 0; ox < out.W; ox++ {
-				// Channels are contiguous in NHWC, so the window is s*s
-				// runs of C values: compare whole runs, channel by channel.
 				y := mp.y[o : o+C]
-				arg := mp.arg[o : o+C]
-				first := base + ((oy*s)*in.W+ox*s)*C
-				copy(y, x[first:first+C])
-				for ch := range arg {
-					arg[ch] = int32(first + ch)
+				at := func(dy, dx int) []float32 {
+					i := base + ((oy*s+dy)*in.W+ox*s+dx)*C
+					return x[i : i+C]
 				}
-				for dy := 0; dy < s; dy++ {
-					for dx := 0; dx < s; dx++ {
-						start := base + ((oy*s+dy)*in.W+ox*s+dx)*C
-						run := x[start : start+C]
-						run = run[:len(y)]
-						for ch, v := range run {
-							if v > y[ch] {
-								y[ch] = v
-								arg[ch] = int32(start + ch)
+				if s == 2 {
+					vec.Max4(y, at(0, 0), at(0, 1), at(1, 0), at(1, 1))
+				} else {
+					copy(y, at(0, 0))
+					for dy := 0; dy < s; dy++ {
+						for dx := 0; dx < s; dx++ {
+							for ch, v := range at(dy, dx) {
+								y[ch] = max(y[ch], v)
 							}
 						}
 					}
@@ -270,10 +241,37 @@ func (mp *maxPool) backward(_, _, dy []float32, n int, needDX bool) []float32 {
 	}
 	mp.dx = grow(mp.dx, n*mp.in.Size())
 	clear(mp.dx)
-	for o, i := range mp.arg[:n*mp.out.Size()] {
-		mp.dx[i] += dy[o]
-	}
+	mp.route(mp.dx, dy, n)
 	return mp.dx
+}
+
+// route adds each output gradient g[o] to dst at the position of the
+// output's maximum in the last input.
+func (mp *maxPool) route(dst, g []float32, n int) {
+	in, out, s, C := mp.in, mp.out, mp.s, mp.in.C
+	o := 0
+	for b := 0; b < n; b++ {
+		base := b * in.Size()
+		for oy := 0; oy < out.H; oy++ {
+			for ox := 0; ox < out.W; ox++ {
+				first := base + ((oy*s)*in.W+ox*s)*C
+				for ch := 0; ch < C; ch++ {
+					want := mp.y[o+ch]
+				window:
+					for dy := 0; dy < s; dy++ {
+						for dx := 0; dx < s; dx++ {
+							i := first + (dy*in.W+dx)*C + ch
+							if mp.x[i] == want {
+								dst[i] += g[o+ch]
+								break window
+							}
+						}
+					}
+				}
+				o += C
+			}
+		}
+	}
 }
 
 // dense is a fully connected layer: y = x·W + b with W of shape (in, out).
@@ -292,7 +290,7 @@ func (d *dense) forward(p, x []float32, n int) []float32 {
 	d.x = x
 	d.y = grow(d.y, n*d.out)
 	d.gemm(false, false, n, d.out, d.in, x, d.in, p[:nw], d.out, 0, d.y, d.out)
-	addBias(d.y, p[nw:nw+d.out], d.relu)
+	vec.AddBias(d.y, p[nw:nw+d.out], d.relu)
 	return d.y
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"digitnet/internal/vec"
 )
 
 // Adam holds the optimiser's settings. The update follows Keras:
@@ -146,17 +148,9 @@ func (t *Trainer) update(used int) {
 		wg.Go(func() {
 			g := t.shards[0].grads[lo:hi]
 			for _, sh := range t.shards[1:used] {
-				for i, v := range sh.grads[lo:hi] {
-					g[i] += v
-				}
+				vec.Add(g, sh.grads[lo:hi])
 			}
-			mom, vel, w := t.mom[lo:hi], t.vel[lo:hi], p[lo:hi]
-			for i, gi := range g {
-				mi := b1*mom[i] + (1-b1)*gi
-				vi := b2*vel[i] + (1-b2)*gi*gi
-				mom[i], vel[i] = mi, vi
-				w[i] -= lr * mi / (float32(math.Sqrt(float64(vi))) + eps)
-			}
+			vec.Adam(p[lo:hi], g, t.mom[lo:hi], t.vel[lo:hi], b1, b2, lr, eps)
 		})
 	}
 	wg.Wait()

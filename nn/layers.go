@@ -277,6 +277,10 @@ func (mp *maxPool) backward(_, _, dy []float32, n int, needDX bool) []float32 {
 // output's maximum in the last input.
 func (mp *maxPool) route(dst, g []float32, n int) {
 	in, out, s, C := mp.in, mp.out, mp.s, mp.in.C
+	if s == 2 {
+		mp.route2x2(dst, g, n)
+		return
+	}
 	o := 0
 	for b := 0; b < n; b++ {
 		base := b * in.Size()
@@ -294,6 +298,42 @@ func (mp *maxPool) route(dst, g []float32, n int) {
 								break window
 							}
 						}
+					}
+				}
+				o += C
+			}
+		}
+	}
+}
+
+// route2x2 is route for 2x2 windows, comparing four channel runs at once.
+func (mp *maxPool) route2x2(dst, g []float32, n int) {
+	in, out, C := mp.in, mp.out, mp.in.C
+	o := 0
+	for b := 0; b < n; b++ {
+		base := b * in.Size()
+		for oy := 0; oy < out.H; oy++ {
+			for ox := 0; ox < out.W; ox++ {
+				i00 := base + (2*oy*in.W+2*ox)*C
+				i10 := i00 + in.W*C
+				y, gy := mp.y[o:o+C], g[o:o+C]
+				gy = gy[:len(y)]
+				x00, x01 := mp.x[i00:i00+C], mp.x[i00+C:i00+2*C]
+				x10, x11 := mp.x[i10:i10+C], mp.x[i10+C:i10+2*C]
+				d00, d01 := dst[i00:i00+C], dst[i00+C:i00+2*C]
+				d10, d11 := dst[i10:i10+C], dst[i10+C:i10+2*C]
+				x00, x01, x10, x11 = x00[:len(y)], x01[:len(y)], x10[:len(y)], x11[:len(y)]
+				d00, d01, d10, d11 = d00[:len(y)], d01[:len(y)], d10[:len(y)], d11[:len(y)]
+				for ch, v := range y {
+					switch {
+					case x00[ch] == v:
+						d00[ch] += gy[ch]
+					case x01[ch] == v:
+						d01[ch] += gy[ch]
+					case x10[ch] == v:
+						d10[ch] += gy[ch]
+					default:
+						d11[ch] += gy[ch]
 					}
 				}
 				o += C

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"digitnet/mnist"
+	"digitnet/nn"
+)
+
+// runCLI runs the command line as main does and returns its exit status
+// and output.
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errb)
+	code = exitCode(err, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "no command given"},
+		{[]string{"fly"}, `unknown command "fly"`},
+		{[]string{"train", "--epochs", "-1"}, "--epochs must be positive"},
+		{[]string{"train", "--epochs", "0"}, "--epochs must be positive"},
+		{[]string{"train", "--batch", "0"}, "--batch must be positive"},
+		{[]string{"train", "--lr", "0"}, "--lr must be in"},
+		{[]string{"train", "--limit", "-5"}, "--limit must not be negative"},
+		{[]string{"train", "--schedule", "linear"}, "--schedule must be constant or cosine"},
+		{[]string{"train", "--out", "/nonexistent-dir/m.safetensors"}, "--out"},
+		{[]string{"train", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"train", "extra"}, `unexpected argument "extra"`},
+		{[]string{"eval", "extra"}, `unexpected argument "extra"`},
+		{[]string{"predict"}, "no images given"},
+		{[]string{"predict", "-", "-"}, "only once"},
+		{[]string{"serve", "--addr"}, "flag needs an argument"},
+		{[]string{"bench", "--rounds", "0"}, "--rounds and --steps must be positive"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, "", tt.args...)
+			if code != 2 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, stdout, _ := runCLI(t, "", "help")
+	if code != 0 || !strings.Contains(stdout, "serve") || !strings.Contains(stdout, "predict") {
+		t.Errorf("help: exit %d, %q", code, stdout)
+	}
+	for _, cmd := range []string{"train", "eval", "predict", "serve", "bench"} {
+		code, _, stderr := runCLI(t, "", cmd, "-h")
+		if code != 0 || !strings.Contains(stderr, "usage: digitnet "+cmd) {
+			t.Errorf("%s -h: exit %d, %q", cmd, code, stderr)
+		}
+	}
+}
+
+// digitPNG draws a "1" (a dark bar) or a "0" (a dark ring) on white paper.
+func digitPNG(t *testing.T, one bool) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 100, 140))
+	for y := 0; y < 140; y++ {
+		for x := 0; x < 100; x++ {
+			v := uint8(250)
+			dx, dy := float64(x-50)/30, float64(y-70)/45
+			r := dx*dx + dy*dy
+			if one && x >= 45 && x < 55 && y >= 20 && y < 120 || !one && r > 0.6 && r < 1.0 {
+				v = 20
+			}
+			img.SetGray(x, y, color.Gray{v})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestPredict(t *testing.T) {
+	dir := t.TempDir()
+	one := filepath.Join(dir, "one.png")
+	zero := filepath.Join(dir, "zero.png")
+	bad := filepath.Join(dir, "notes.png")
+	os.WriteFile(one, digitPNG(t, true), 0o644)
+	os.WriteFile(zero, digitPNG(t, false), 0o644)
+	os.WriteFile(bad, []byte("not an image"), 0o644)
+	missing := filepath.Join(dir, "missing.png")
+	show := filepath.Join(dir, "show")
+
+	code, stdout, stderr := runCLI(t, string(digitPNG(t, true)), "predict", "--json", "--show", show, one, missing, zero, bad, "-")
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (some inputs failed); stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d JSON lines, want 5:\n%s", len(lines), stdout)
+	}
+	type line struct {
+		File          string    `json:"file"`
+		Digit         *int      `json:"digit"`
+		Confidence    float64   `json:"confidence"`
+		Probabilities []float64 `json:"probabilities"`
+		Error         string    `json:"error"`
+	}
+	want := []struct {
+		file  string
+		digit int // -1: an error
+	}{{one, 1}, {missing, -1}, {zero, 0}, {bad, -1}, {"-", 1}}
+	for i, l := range lines {
+		var got line
+		if err := json.Unmarshal([]byte(l), &got); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, l)
+		}
+		if got.File != want[i].file {
+			t.Errorf("line %d: file %q, want %q (input order)", i, got.File, want[i].file)
+		}
+		if want[i].digit < 0 {
+			if got.Error == "" || got.Digit != nil {
+				t.Errorf("line %d: want an error only, got %s", i, l)
+			}
+			continue
+		}
+		if got.Digit == nil || *got.Digit != want[i].digit || len(got.Probabilities) != 10 || got.Confidence < 0.5 {
+			t.Errorf("line %d: %s, want digit %d with 10 probabilities", i, l, want[i].digit)
+		}
+	}
+	shown, _ := filepath.Glob(filepath.Join(show, "*.png"))
+	if len(shown) != 3 {
+		t.Errorf("--show wrote %d PNGs, want 3: %v", len(shown), shown)
+	}
+
+	code, stdout, _ = runCLI(t, "", "predict", dir)
+	if code != 1 || !strings.Contains(stdout, "one.png") || !strings.Contains(stdout, "error:") {
+		t.Errorf("predict DIR: exit %d\n%s", code, stdout)
+	}
+}
+
+func findMNIST(t *testing.T) {
+	t.Helper()
+	if _, _, _, err := mnist.Load(context.Background(), mnist.Options{NoDownload: true}); errors.Is(err, mnist.ErrNotFound) {
+		t.Skipf("MNIST not found: %v", err)
+	}
+}
+
+// TestEvalEmbedded checks the embedded default model's MNIST accuracy
+// through the CLI.
+func TestEvalEmbedded(t *testing.T) {
+	findMNIST(t)
+	code, stdout, stderr := runCLI(t, "", "eval", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Accuracy  float64 `json:"accuracy"`
+		N         int     `json:"n"`
+		Confusion [][]int `json:"confusion"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("embedded model: %.2f%% on %d test images", 100*got.Accuracy, got.N)
+	if got.N != 10000 || len(got.Confusion) != 10 || got.Accuracy < 0.994 {
+		t.Errorf("embedded model: accuracy %.4f on %d images; want ≥ 0.994 on 10000", got.Accuracy, got.N)
+	}
+}
+
+func TestTrainSavesModel(t *testing.T) {
+	findMNIST(t)
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	code, stdout, stderr := runCLI(t, "", "train", "--epochs", "1", "--limit", "640", "--seed", "3", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "epoch 1: loss") || !strings.Contains(stdout, "test accuracy") {
+		t.Errorf("output lacks the epoch line or accuracy:\nstdout %s\nstderr %s", stdout, stderr)
+	}
+	m, err := nn.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Meta["training"], `"seed":3`) || m.Meta["test_accuracy"] == "" {
+		t.Errorf("training summary %q", m.Meta["training"])
+	}
+	code, stdout, _ = runCLI(t, "", "eval", "--model", out)
+	if code != 0 || !strings.Contains(stdout, "confusion") {
+		t.Errorf("eval of the trained model: exit %d\n%s", code, stdout)
+	}
+}

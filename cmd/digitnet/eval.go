@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"digitnet/models"
 	"digitnet/nn"
 	"digitnet/train"
 )
@@ -49,7 +50,7 @@ func runEval(ctx context.Context, args []string, e env) error {
 
 func loadModel(path string) (*nn.Model, error) {
 	if path == "" {
-		return defaultModel()
+		return models.Default()
 	}
 	return nn.Load(path)
 }

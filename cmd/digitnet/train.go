@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"time"
@@ -113,7 +114,7 @@ func trainingSummary(cfg train.Config, n int, acc float64, elapsed time.Duration
 // checkWritable fails early, before minutes of training, when the model
 // could not be saved where asked.
 func checkWritable(path string) error {
-	f, err := os.CreateTemp(dirOf(path), ".digitnet-write-check*")
+	f, err := os.CreateTemp(filepath.Dir(path), ".digitnet-write-check*")
 	if err != nil {
 		return err
 	}

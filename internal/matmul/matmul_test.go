@@ -292,6 +292,9 @@ func TestKernel(t *testing.T) {
 }
 
 func TestGemmNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	shapes := []struct{ m, n, k int }{{32, 10, 128}, {387, 64, 288}, {9, 32, 8000}}
 	forEachKernel(t, func(t *testing.T) {
 		for _, s := range shapes {

@@ -333,6 +333,15 @@ func (h *histogram) quantile(q float64) float32 {
 	return h.hi
 }
 
+// fraction returns the share of samples between lo and hi.
+func (h *histogram) fraction(lo, hi float32) float64 {
+	var n float64
+	for i := h.bin(lo); i <= h.bin(hi); i++ {
+		n += h.n[i]
+	}
+	return n / max(1, h.total)
+}
+
 // otsu returns the threshold that maximises the between-class variance of
 // the samples at or above from (Otsu, 1979), or from if there are too few.
 func (h *histogram) otsu(from float32) float32 {

@@ -80,14 +80,27 @@ func analyse(img image.Image) (*analysis, error) {
 		return nil, fmt.Errorf("%w: %dx%d", ErrEmpty, b.Dx(), b.Dy())
 	}
 	lum, f := lumaPlane(img, workingSide)
+	flattenSurround(lum)
 	dark, ok := polarity(lum)
 	if !ok {
 		return nil, fmt.Errorf("%w: the image is uniform", ErrNoInk)
 	}
-	ink := inkMap(lum, dark)
+	radius := backgroundRadius
+	if evenlyLit(lum, dark) {
+		radius = math.MaxInt
+	}
+	ink := inkMap(lum, dark, radius)
 	floor, thresh, ok := threshold(ink)
 	if !ok {
 		return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
+	}
+	// Strokes as wide as the background window (a tight crop of a marker
+	// digit) would be taken for background: widen the window and redo.
+	if r := windowFor(ink, thresh); r > radius {
+		ink = inkMap(lum, dark, r)
+		if floor, thresh, ok = threshold(ink); !ok {
+			return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
+		}
 	}
 	labels, comps := components(ink, thresh)
 	markLines(comps, ink.w, ink.h)
@@ -104,11 +117,70 @@ func grid(w, h int) int { return max(1, min(w, h)/48) }
 const backgroundRadius = 6
 
 // polarity reports whether the ink is darker than the background (most
-// uploads) or lighter (MNIST itself, chalkboards, dark-mode canvases). The
-// background is a coarse median, which follows uneven lighting and which
-// ink, a minority in any large window, does not move; ink is whichever side
-// of it holds more strong deviations. ok is false for a uniform image.
+// uploads) or lighter (MNIST itself, chalkboards, dark-mode canvases). ok is
+// false for a uniform image.
+//
+// The border of an upload is mostly background even when the digit touches
+// it, so when the border level sits clearly at one end of the image's range
+// the ink is at the other. Otherwise (a page lit unevenly, a vignette) the
+// background is taken as a coarse median, which follows the lighting and
+// which ink, a minority in any large window, does not move; ink is then
+// whichever side of it holds more strong deviations.
 func polarity(lum plane) (dark, ok bool) {
+	all := newHistogram(0, 1, 1024)
+	for _, v := range lum.p {
+		all.add(v)
+	}
+	lo, hi := all.quantile(0.0001), all.quantile(0.9999) // a thin digit can be 0.03% of a screenshot
+	if hi-lo < 0.05 {
+		return false, false
+	}
+	bg := borderHistogram(lum).quantile(0.5)
+	switch below, above := bg-lo, hi-bg; {
+	case below > 0.1 && below > 3*above:
+		return true, true
+	case above > 0.1 && above > 3*below:
+		return false, true
+	}
+	return localPolarity(lum)
+}
+
+// evenlyLit reports whether the border of lum is paper at one level, or
+// ink (a tight crop whose strokes run into the border), with little in
+// between: an evenly lit canvas, scan or crop, whose background is that one
+// level, which no stroke, however wide, can be mistaken for. Uneven
+// lighting spreads the border over a range of levels.
+func evenlyLit(lum plane, dark bool) bool {
+	b := borderHistogram(lum)
+	med := b.quantile(0.5)
+	paper := b.fraction(med-0.04, med+0.04)
+	var ink float64
+	if dark {
+		lo := b.quantile(0)
+		ink = b.fraction(lo, med-0.5*(med-lo))
+	} else {
+		hi := b.quantile(1)
+		ink = b.fraction(med+0.5*(hi-med), hi)
+	}
+	return paper >= 0.4 && paper+ink >= 0.75
+}
+
+// borderHistogram returns the histogram of a frame 2% wide around lum.
+func borderHistogram(lum plane) *histogram {
+	h := newHistogram(0, 1, 1024)
+	t := max(1, min(lum.w, lum.h)/50)
+	for y := range lum.h {
+		for x := range lum.w {
+			if x < t || y < t || x >= lum.w-t || y >= lum.h-t {
+				h.add(lum.p[y*lum.w+x])
+			}
+		}
+	}
+	return h
+}
+
+// localPolarity decides polarity against a coarse median background.
+func localPolarity(lum plane) (dark, ok bool) {
 	b := grid(lum.w, lum.h)
 	bg := upsample(medianFilter(pool(lum, b), backgroundRadius), b, lum.w, lum.h)
 	h := newHistogram(-1, 1, 2048)
@@ -136,13 +208,25 @@ func polarity(lum plane) (dark, ok bool) {
 	return darkMass >= lightMass, true
 }
 
+// windowFor returns the background filter radius, in grid cells, that
+// spans 2.5 times the stroke width of ink > t, if that is more than the
+// default.
+func windowFor(ink plane, t float32) int {
+	mask := make([]bool, len(ink.p))
+	for i, v := range ink.p {
+		mask[i] = v > t
+	}
+	side := 2.5 * strokeWidth(mask, ink.w, ink.h) / float64(grid(ink.w, ink.h))
+	return max(backgroundRadius, int(math.Ceil((side-1)/2)))
+}
+
 // inkMap returns ink strength: 0 on the background, near 1 on full-contrast
 // ink. The background is a morphological opening of the ink-positive image
 // on the coarse grid, which removes anything narrower than the window (the
 // strokes) and keeps lighting gradients, tinted paper and large shapes.
 // Dividing by the background's own brightness undoes multiplicative
 // lighting: a stroke in a shadowed corner counts as much as one in the light.
-func inkMap(lum plane, dark bool) plane {
+func inkMap(lum plane, dark bool, radius int) plane {
 	v := newPlane(lum.w, lum.h)
 	for i, l := range lum.p {
 		if dark {
@@ -153,7 +237,8 @@ func inkMap(lum plane, dark bool) plane {
 	}
 	b := grid(v.w, v.h)
 	g := pool(v, b)
-	g = rankFilter(rankFilter(g, backgroundRadius, minf), backgroundRadius, maxf)
+	radius = min(radius, max(g.w, g.h)) // beyond that the window is global
+	g = rankFilter(rankFilter(g, radius, minf), radius, maxf)
 	bg := upsample(g, b, v.w, v.h)
 	for i := range v.p {
 		v.p[i] = (v.p[i] - bg.p[i]) / max(0.15, 1-bg.p[i])
@@ -165,20 +250,33 @@ func inkMap(lum plane, dark bool) plane {
 // 0.3; JPEG noise on a blank page stays below 0.1.
 const minContrast = 0.15
 
-// threshold returns the noise floor of ink (a robust estimate from the
-// background, which is most pixels) and the binarisation threshold: Otsu's
-// method over what is above the floor, so that faint ruled lines and paper
-// texture fall below it and the strokes above. ok is false when nothing
-// rises above the floor.
+// threshold returns the noise floor of ink and the binarisation threshold:
+// Otsu's method over what is above the floor, so that faint ruled lines and
+// paper texture fall below it and the strokes above. The floor is a robust
+// estimate (median and MAD) from the image border, which is background even
+// in a tight crop where ink covers half the pixels. ok is false when
+// nothing rises above the floor.
 func threshold(ink plane) (floor, t float32, ok bool) {
 	h := newHistogram(-1, 1, 2048)
-	for _, v := range ink.p {
-		h.add(v)
+	border := newHistogram(-1, 1, 2048)
+	bt := max(1, min(ink.w, ink.h)/50)
+	for y := range ink.h {
+		for x := range ink.w {
+			v := ink.p[y*ink.w+x]
+			h.add(v)
+			if x < bt || y < bt || x >= ink.w-bt || y >= ink.h-bt {
+				border.add(v)
+			}
+		}
 	}
-	med := h.quantile(0.5)
+	med := border.quantile(0.5)
 	ad := newHistogram(0, 1, 1024)
-	for _, v := range ink.p {
-		ad.add(float32(math.Abs(float64(v - med))))
+	for y := range ink.h {
+		for x := range ink.w {
+			if x < bt || y < bt || x >= ink.w-bt || y >= ink.h-bt {
+				ad.add(float32(math.Abs(float64(ink.p[y*ink.w+x] - med))))
+			}
+		}
 	}
 	floor = med + max(0.05, 4.5*1.4826*ad.quantile(0.5))
 	if h.quantile(1) < max(floor, minContrast) {

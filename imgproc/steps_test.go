@@ -157,7 +157,7 @@ func TestInkMapFlattensLighting(t *testing.T) {
 			pl.p[y*300+x] = light * refl
 		}
 	}
-	ink := inkMap(pl, true)
+	ink := inkMap(pl, true, backgroundRadius)
 	for _, c := range []struct {
 		x    int
 		want float32

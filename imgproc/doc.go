@@ -12,18 +12,26 @@
 //
 // The pipeline, each step a small function of its own:
 //
-//	Decode          sniff, limit, decode, EXIF orientation (JPEG)
-//	lumaPlane       alpha composited over a contrasting background, Rec. 601 luma,
-//	                very large images box-averaged down early
-//	polarity        border (background) level against the two tails of the rest
-//	inkMap          background estimated by a coarse morphological opening,
-//	                removed and divided out (lighting, tinted paper)
-//	threshold       noise floor, then Otsu above it (drops faint ruled lines)
-//	components      8-connected components; specks and page-wide lines dropped
-//	normaliseStroke stroke width from area/edge ratio, grown or thinned at the
-//	                source resolution with a distance transform
-//	fit             area-averaging resample into a 20x20 box
-//	centre          placed in 28x28 with the centre of mass at the centre
+//	Decode           sniff, limit, decode, EXIF orientation (JPEG)
+//	lumaPlane        alpha composited over a contrasting background, Rec. 601
+//	                 luma; inputs over 1280 px box-averaged down early
+//	flattenSurround  a sheet of paper on a darker desk: the desk is painted
+//	                 over with the paper's level
+//	polarity         the border's level against the image's extremes, or a
+//	                 coarse median background when lighting is uneven
+//	inkMap           background by a morphological opening on a coarse grid
+//	                 (a single level when the border says the page is evenly
+//	                 lit), subtracted and divided out: lighting, tinted paper
+//	threshold        noise floor from the border, then Otsu above it and at
+//	                 least a third of the strongest ink (drops ruled lines,
+//	                 UI chrome)
+//	components       8-connected components; specks far from the digit and
+//	                 page-wide lines dropped
+//	normaliseStroke  stroke width from the area/edge ratio, grown (or thinned)
+//	                 to MNIST's median at the working resolution, using a
+//	                 distance transform
+//	fitCentre        area-averaging resample into a 20x20 box, placed in 28x28
+//	                 with the centre of mass at MNIST's (14, 14)
 //
 // Segment runs the same steps on an image holding several digits side by
 // side and returns one Glyph per digit, left to right.

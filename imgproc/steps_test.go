@@ -451,3 +451,44 @@ func TestPixels(t *testing.T) {
 		}
 	}
 }
+
+func TestFlattenSurround(t *testing.T) {
+	// A sheet (0.85) on a desk (0.25) with a dark stroke on the sheet.
+	sheet := fill(400, 300, 0.25)
+	for y := 50; y < 260; y++ {
+		for x := 80; x < 330; x++ {
+			sheet.p[y*400+x] = 0.85
+			if x >= 200 && x < 208 && y >= 100 && y < 200 {
+				sheet.p[y*400+x] = 0.1
+			}
+		}
+	}
+	if !flattenSurround(sheet) {
+		t.Fatal("sheet not found")
+	}
+	for _, p := range [][2]int{{5, 5}, {395, 295}, {60, 150}} {
+		if v := sheet.p[p[1]*400+p[0]]; math.Abs(float64(v)-0.85) > 0.01 {
+			t.Errorf("desk at %v is %.2f, want the sheet's 0.85", p, v)
+		}
+	}
+	if v := sheet.p[150*400+204]; v != 0.1 {
+		t.Errorf("the writing was painted over: %.2f", v)
+	}
+	// A big light digit on black (a "0" ring) is not a sheet, nor is a
+	// sheet filling the frame.
+	ring := fill(300, 300, 0)
+	for y := range 300 {
+		for x := range 300 {
+			d := math.Hypot(float64(x-150)/80, float64(y-150)/120)
+			if d > 0.7 && d < 1 {
+				ring.p[y*300+x] = 1
+			}
+		}
+	}
+	if flattenSurround(ring) {
+		t.Error("a ring was taken for a sheet")
+	}
+	if flattenSurround(fill(300, 300, 0.9)) {
+		t.Error("a blank page was taken for a sheet on a desk")
+	}
+}

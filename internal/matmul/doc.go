@@ -16,8 +16,9 @@
 // (AVX-512: 14×32 with masked edges, AVX2+FMA: 6×16) beside a pure-Go 2×4
 // fallback; the best one the CPU supports is chosen once at start-up and
 // Kernel reports it. Build with -tags purego, or off amd64, for Go only.
-// Products above about 2 MFLOP are cut into parts that the calling
-// goroutine and up to GOMAXPROCS-1 long-lived helper goroutines share; the
+// Gemm cuts products above about 2 MFLOP into parts that the calling
+// goroutine and up to GOMAXPROCS-1 long-lived helper goroutines share
+// (GemmSerial never does, for callers that parallelise themselves); the
 // parts and the per-goroutine packing buffers are pooled, so Gemm does not
 // allocate in steady state. Results do not depend on how the work was
 // shared, except that products split along k add the slices in a fixed

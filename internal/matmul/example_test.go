@@ -30,3 +30,14 @@ func ExampleKernel() {
 	}
 	// Output: ok
 }
+
+// Each goroutine of a trainer that already keeps every core busy multiplies
+// its own shard on its own goroutine.
+func ExampleGemmSerial() {
+	a := []float32{1, 2, 3, 4} // 2×2
+	b := []float32{5, 6, 7, 8} // 2×2
+	c := []float32{1, 1, 1, 1}
+	matmul.GemmSerial(false, false, 2, 2, 2, a, 2, b, 2, 1, c, 2) // c += a·b
+	fmt.Println(c)
+	// Output: [20 23 44 51]
+}

@@ -370,3 +370,28 @@ func TestGemmConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmSerial checks GemmSerial against the reference, including shapes
+// Gemm would split, and that it stays on one goroutine without allocating.
+func TestGemmSerial(t *testing.T) {
+	cases := []gemmCase{
+		{m: 387, n: 64, k: 288},
+		{transA: true, m: 9, n: 32, k: 5000, beta: 1},
+		{transB: true, m: 32, n: 333, k: 128, pad: 2, beta: 0.5},
+	}
+	forEachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, c := range cases {
+			c.runWith(t, rng, func(g *gemmArgs) {
+				GemmSerial(g.transA, g.transB, g.m, g.n, g.k, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+			})
+		}
+		if raceEnabled {
+			return
+		}
+		a, b, c := make([]float32, 387*288), make([]float32, 288*64), make([]float32, 387*64)
+		if n := testing.AllocsPerRun(10, func() { GemmSerial(false, false, 387, 64, 288, a, 288, b, 64, 0, c, 64) }); n != 0 {
+			t.Errorf("%v allocations per call", n)
+		}
+	})
+}

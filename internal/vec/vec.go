@@ -1,55 +1,76 @@
-// Package vec holds the element-wise float32 loops of the engine that are
-// bound by memory rather than arithmetic: pooling, bias and ReLU, gradient
-// accumulation and the Adam update. Plain Go does not vectorise them, so
-// they are the next cost after the GEMM.
 package vec
 
-import "math"
-
 // Max4 sets dst[i] = max(a[i], b[i], c[i], d[i]) for i < len(dst): the
-// 2x2 max pool over four channel runs.
+// 2x2 max pool over four channel runs. For a whole plane, MaxPool2x2 saves
+// a call per pixel.
 func Max4(dst, a, b, c, d []float32) {
 	a, b, c, d = a[:len(dst)], b[:len(dst)], c[:len(dst)], d[:len(dst)]
-	for i := range dst {
-		dst[i] = max(max(a[i], b[i]), max(c[i], d[i]))
+	if len(dst) == 0 {
+		return
 	}
+	max4(dst, a, b, c, d)
+}
+
+// MaxPool2x2 sets dst, an (h/2)×(w/2)×c NHWC plane, to the 2x2 stride-2
+// max pool of src, an h×w×c NHWC plane; an odd last row or column is
+// dropped, as in Keras' "valid" padding. It panics if src holds fewer than
+// h*w*c values or dst fewer than (h/2)*(w/2)*c. A batch of n planes can be
+// pooled in one call as h = n*h' only when h' is even.
+func MaxPool2x2(dst, src []float32, h, w, c int) {
+	oh, ow := h/2, w/2
+	if oh <= 0 || ow <= 0 || c <= 0 {
+		return
+	}
+	_ = src[h*w*c-1]
+	_ = dst[oh*ow*c-1]
+	maxPool(dst, src, oh, ow, c, w)
 }
 
 // AddBias adds bias to each row of y (rows of len(bias)); with relu it then
-// clamps at 0. len(y) is a multiple of len(bias).
+// clamps at 0. len(y) must be a multiple of len(bias) (it panics if not);
+// an empty bias leaves y as it is.
 func AddBias(y, bias []float32, relu bool) {
-	for i := 0; i < len(y); i += len(bias) {
-		row := y[i : i+len(bias)]
-		row = row[:len(bias)]
-		if relu {
-			for j, b := range bias {
-				row[j] = max(row[j]+b, 0)
-			}
-		} else {
-			for j, b := range bias {
-				row[j] += b
-			}
-		}
+	n := len(bias)
+	if n == 0 || len(y) == 0 {
+		return
 	}
+	if len(y)%n != 0 {
+		panic("vec: AddBias: len(y) is not a multiple of len(bias)")
+	}
+	addBias(y, bias, relu)
 }
 
 // MaskReLU zeroes d[i] where y[i] <= 0: the backward pass of a ReLU whose
 // output is y.
 func MaskReLU(d, y []float32) {
 	d = d[:len(y)]
-	for i, v := range y {
-		if v <= 0 {
-			d[i] = 0
-		}
+	if len(y) == 0 {
+		return
 	}
+	maskReLU(d, y)
 }
 
 // Add sets dst[i] += src[i] for i < len(dst).
 func Add(dst, src []float32) {
 	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] += v
+	if len(dst) == 0 {
+		return
 	}
+	add(dst, src)
+}
+
+// ColSums adds to dst[j] the sum over the rows of src, rows of len(dst):
+// dst[j] += Σ_i src[i*len(dst)+j], the bias gradient. len(src) must be a
+// multiple of len(dst) (it panics if not).
+func ColSums(dst, src []float32) {
+	n := len(dst)
+	if n == 0 || len(src) == 0 {
+		return
+	}
+	if len(src)%n != 0 {
+		panic("vec: ColSums: len(src) is not a multiple of len(dst)")
+	}
+	colSums(dst, src)
 }
 
 // Adam applies one Adam step to w with gradient g and moments m, v (all of
@@ -58,10 +79,11 @@ func Add(dst, src []float32) {
 //	m = b1·m + (1-b1)·g;  v = b2·v + (1-b2)·g²;  w -= lr·m/(√v + eps)
 func Adam(w, g, m, v []float32, b1, b2, lr, eps float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-	for i, gi := range g {
-		mi := b1*m[i] + (1-b1)*gi
-		vi := b2*v[i] + (1-b2)*gi*gi
-		m[i], v[i] = mi, vi
-		w[i] -= lr * mi / (float32(math.Sqrt(float64(vi))) + eps)
+	if len(w) == 0 {
+		return
 	}
+	adam(w, g, m, v, b1, b2, lr, eps)
 }
+
+// Impl names the implementation in use: "avx512", "avx2" or "go".
+func Impl() string { return implName() }

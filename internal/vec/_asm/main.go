@@ -1,0 +1,499 @@
+// Command asm generates the amd64 kernels of package vec with avo. It is a
+// separate module so avo never reaches digitnet's go.mod.
+//
+// Run it through go generate in internal/vec:
+//
+//	cd _asm && go run . -out ../vec_amd64.s -stubs ../vec_amd64_stubs.go -pkg vec
+//
+// Two shapes of kernel come out:
+//
+//   - element-wise loops over n floats (max4, add, maskReLU, adam): four
+//     vectors per iteration, then one, then (AVX-512) one masked vector for
+//     the n%16 tail, whose mask the caller passes; the AVX2 ones take n as a
+//     multiple of 8 and leave the tail to Go;
+//   - column-block loops over rows of a strided matrix (addBias, colSums):
+//     one function per number of vector registers a block of columns needs,
+//     so the bias or the column sums stay in registers across all rows; on
+//     AVX-512 the last register is masked.
+//
+// maxPool walks a whole NHWC plane. The pure-Go versions in ../vec_go.go
+// are the loops every kernel computes.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// isa describes one instruction set.
+type isa struct {
+	name   string
+	lanes  int // float32 per vector register
+	masked bool
+	vec    func() VecVirtual
+	maxR   int // most vector registers in a column block
+}
+
+var (
+	avx512 = isa{name: "AVX512", lanes: 16, masked: true, vec: ZMM, maxR: 8}
+	avx2   = isa{name: "AVX2", lanes: 8, vec: YMM, maxR: 8}
+)
+
+func (is isa) bytes() int { return 4 * is.lanes }
+
+// zero clears v (VXORPS on zmm needs AVX512DQ, VPXORD only AVX512F).
+func (is isa) zero(v VecVirtual) {
+	if is.masked {
+		VPXORD(v, v, v)
+	} else {
+		VXORPS(v, v, v)
+	}
+}
+
+// load reads one vector at m; with a mask, lanes outside it read as 0 and
+// their memory is not touched.
+func load(m Mem, mask Op) VecVirtual {
+	v := cur.vec()
+	if mask != nil {
+		VMOVUPS_Z(m, mask, v)
+	} else {
+		VMOVUPS(m, v)
+	}
+	return v
+}
+
+// store writes v at m, only the lanes in mask when it is not nil.
+func store(v VecVirtual, m Mem, mask Op) {
+	if mask != nil {
+		VMOVUPS(v, mask, m)
+	} else {
+		VMOVUPS(v, m)
+	}
+}
+
+// cur is the instruction set being generated.
+var cur isa
+
+func main() {
+	ConstraintExpr("amd64,gc,!purego")
+	for _, is := range []isa{avx512, avx2} {
+		cur = is
+		genMax4(is)
+		genAdd(is)
+		genMaskReLU(is)
+		genAdam(is)
+		for r := 1; r <= is.maxR; r++ {
+			genAddBias(is, r)
+		}
+		for r := 1; r <= is.maxR; r++ {
+			genColSums(is, r)
+		}
+		genMaxPool(is)
+	}
+	Generate()
+}
+
+// elementwise emits the loop over n elements of the pointer parameters ptrs.
+// body computes one vector at byte offset disp, with mask nil for whole
+// vectors and K1 for the AVX-512 tail.
+func elementwise(is isa, name string, ptrs []string, body func(p []GPVirtual, disp int, mask Op)) {
+	p := make([]GPVirtual, len(ptrs))
+	for i, s := range ptrs {
+		p[i] = GP64()
+		Load(Param(s), p[i])
+	}
+	n := Load(Param("n"), GP64())
+	if is.masked {
+		t := Load(Param("tail"), GP32())
+		KMOVW(t, K1)
+	}
+	advance := func(bytes int) {
+		for _, r := range p {
+			ADDQ(U32(bytes), r)
+		}
+	}
+	Label(name + "_loop4")
+	CMPQ(n, U8(4*is.lanes))
+	JL(LabelRef(name + "_loop1"))
+	for u := 0; u < 4; u++ {
+		body(p, u*is.bytes(), nil)
+	}
+	advance(4 * is.bytes())
+	SUBQ(U8(4*is.lanes), n)
+	JMP(LabelRef(name + "_loop4"))
+
+	Label(name + "_loop1")
+	CMPQ(n, U8(is.lanes))
+	JL(LabelRef(name + "_tail"))
+	body(p, 0, nil)
+	advance(is.bytes())
+	SUBQ(U8(is.lanes), n)
+	JMP(LabelRef(name + "_loop1"))
+
+	Label(name + "_tail")
+	if is.masked {
+		KORTESTW(K1, K1)
+		JZ(LabelRef(name + "_done"))
+		body(p, 0, K1)
+	}
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func elemSig(is isa, params string) string {
+	if is.masked {
+		return "func(" + params + ", n int, tail uint16)"
+	}
+	return "func(" + params + ", n int)"
+}
+
+func elemDoc(is isa, name, what, ref string) {
+	n := "n elements, n a multiple of 8"
+	if is.masked {
+		n = "n elements; tail masks the last n%16 (1<<(n%16) - 1)"
+	}
+	Doc(fmt.Sprintf("%s %s, over %s.", name, what, n),
+		"See "+ref+" in vec_go.go for the loop it computes.")
+	Pragma("noescape")
+}
+
+func genMax4(is isa) {
+	name := "max4" + is.name
+	TEXT(name, NOSPLIT, elemSig(is, "dst, a, b, c, d *float32"))
+	elemDoc(is, name, "sets dst[i] = max(a[i], b[i], c[i], d[i])", "max4Go")
+	elementwise(is, name, []string{"dst", "a", "b", "c", "d"}, func(p []GPVirtual, disp int, mask Op) {
+		x := make([]VecVirtual, 4)
+		for i := range x {
+			x[i] = load(Mem{Base: p[i+1], Disp: disp}, mask)
+		}
+		VMAXPS(x[1], x[0], x[0])
+		VMAXPS(x[3], x[2], x[2])
+		VMAXPS(x[2], x[0], x[0])
+		store(x[0], Mem{Base: p[0], Disp: disp}, mask)
+	})
+}
+
+func genAdd(is isa) {
+	name := "add" + is.name
+	TEXT(name, NOSPLIT, elemSig(is, "dst, src *float32"))
+	elemDoc(is, name, "sets dst[i] += src[i]", "addGo")
+	elementwise(is, name, []string{"dst", "src"}, func(p []GPVirtual, disp int, mask Op) {
+		d := load(Mem{Base: p[0], Disp: disp}, mask)
+		s := load(Mem{Base: p[1], Disp: disp}, mask)
+		VADDPS(s, d, d)
+		store(d, Mem{Base: p[0], Disp: disp}, mask)
+	})
+}
+
+// leOQ is the VCMPPS predicate "less or equal, ordered, quiet": false for
+// NaN, like Go's <=.
+const leOQ = 0x12
+
+func genMaskReLU(is isa) {
+	name := "maskReLU" + is.name
+	TEXT(name, NOSPLIT, elemSig(is, "d, y *float32"))
+	elemDoc(is, name, "zeroes d[i] where y[i] <= 0", "maskReLUGo")
+	z := is.vec()
+	is.zero(z)
+	elementwise(is, name, []string{"d", "y"}, func(p []GPVirtual, disp int, mask Op) {
+		y := load(Mem{Base: p[1], Disp: disp}, mask)
+		if is.masked {
+			// Store zeros through the comparison mask: d is not even read.
+			k := K()
+			if mask != nil {
+				VCMPPS(U8(leOQ), z, y, mask, k)
+			} else {
+				VCMPPS(U8(leOQ), z, y, k)
+			}
+			VMOVUPS(z, k, Mem{Base: p[0], Disp: disp})
+			return
+		}
+		m := is.vec()
+		VCMPPS(U8(leOQ), z, y, m)
+		d := load(Mem{Base: p[0], Disp: disp}, nil)
+		VANDNPS(d, m, d) // d &^ m
+		store(d, Mem{Base: p[0], Disp: disp}, nil)
+	})
+}
+
+func genAdam(is isa) {
+	name := "adam" + is.name
+	TEXT(name, NOSPLIT, elemSig(is, "w, grad, m, v *float32, b1, b2, omb1, omb2, lr, eps float32"))
+	elemDoc(is, name, "applies one Adam step (omb1 = 1-b1, omb2 = 1-b2)", "adamGo")
+	Comment("The operations and their order are those of adamGo, without FMA,",
+		"so each result is rounded exactly as in Go.")
+	c := map[string]VecVirtual{}
+	for _, s := range []string{"b1", "b2", "omb1", "omb2", "lr", "eps"} {
+		x := Load(Param(s), XMM())
+		c[s] = is.vec()
+		VBROADCASTSS(x, c[s])
+	}
+	elementwise(is, name, []string{"w", "grad", "m", "v"}, func(p []GPVirtual, disp int, mask Op) {
+		at := func(i int) Mem { return Mem{Base: p[i], Disp: disp} }
+		g := load(at(1), mask)
+		m := load(at(2), mask)
+		v := load(at(3), mask)
+		t := is.vec()
+		VMULPS(c["b1"], m, m)
+		VMULPS(c["omb1"], g, t)
+		VADDPS(t, m, m) // mi = b1*m + (1-b1)*g
+		VMULPS(c["b2"], v, v)
+		VMULPS(c["omb2"], g, t)
+		VMULPS(g, t, t)
+		VADDPS(t, v, v) // vi = b2*v + (1-b2)*g*g
+		store(m, at(2), mask)
+		store(v, at(3), mask)
+		VSQRTPS(v, v)
+		VADDPS(c["eps"], v, v)
+		VMULPS(c["lr"], m, m)
+		VDIVPS(v, m, m) // lr*mi / (sqrt(vi)+eps)
+		w := load(at(0), mask)
+		VSUBPS(m, w, w)
+		store(w, at(0), mask)
+	})
+}
+
+// block describes an r-register column block.
+func blockCols(is isa, r int) string {
+	if is.masked {
+		return fmt.Sprintf("the %d..%d columns set in the masks (all of registers 0..%d, tail for the last)", (r-1)*is.lanes+1, r*is.lanes, r-2)
+	}
+	return fmt.Sprintf("%d columns", r*is.lanes)
+}
+
+func blockSig(is isa, params string) string {
+	if is.masked {
+		return "func(" + params + ", tail uint16)"
+	}
+	return "func(" + params + ")"
+}
+
+func genAddBias(is isa, r int) {
+	name := fmt.Sprintf("addBias%sx%d", is.name, r)
+	TEXT(name, NOSPLIT, blockSig(is, "y *float32, ld, rows int, bias *float32, relu bool"))
+	Doc(fmt.Sprintf("%s adds bias to %s", name, blockCols(is, r)),
+		"of each of rows rows of y (stride ld floats), then with relu clamps at 0.",
+		"See addBiasGo in vec_go.go for the loop it computes.")
+	Pragma("noescape")
+	y := Load(Param("y"), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	rows := Load(Param("rows"), GP64())
+	bias := Load(Param("bias"), GP64())
+	if is.masked {
+		t := Load(Param("tail"), GP32())
+		KMOVW(t, K1)
+	}
+	maskOf := func(i int) Op {
+		if is.masked && i == r-1 {
+			return K1
+		}
+		return nil
+	}
+	b := make([]VecVirtual, r)
+	for i := range b {
+		b[i] = load(Mem{Base: bias, Disp: i * is.bytes()}, maskOf(i))
+	}
+	z := is.vec()
+	is.zero(z)
+	relu := Load(Param("relu"), GP32())
+	loop := func(suffix string, clamp bool) {
+		Label(name + suffix)
+		TESTQ(rows, rows)
+		JZ(LabelRef(name + "_done"))
+		for i := range b {
+			m := Mem{Base: y, Disp: i * is.bytes()}
+			v := load(m, maskOf(i))
+			VADDPS(b[i], v, v)
+			if clamp {
+				// y+b is the second source, returned when it is NaN, so
+				// NaN stays NaN as in Go; -0 stays -0 (Go gives +0).
+				VMAXPS(v, z, v)
+			}
+			store(v, m, maskOf(i))
+		}
+		ADDQ(ld, y)
+		DECQ(rows)
+		JMP(LabelRef(name + suffix))
+	}
+	TESTL(relu, relu)
+	JNZ(LabelRef(name + "_relu"))
+	loop("_plain", false)
+	loop("_relu", true)
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func genColSums(is isa, r int) {
+	name := fmt.Sprintf("colSums%sx%d", is.name, r)
+	TEXT(name, NOSPLIT, blockSig(is, "dst, src *float32, ld, rows int"))
+	// Two accumulators per register (even and odd rows) hide the add
+	// latency when the block is narrow.
+	phases := 2
+	if !is.masked && r > 4 {
+		phases = 1 // 16 ymm registers
+	}
+	Doc(fmt.Sprintf("%s adds to dst the sums over rows rows of src (stride ld floats)", name),
+		fmt.Sprintf("of %s, with %d partial sums per column.", blockCols(is, r), phases),
+		"See colSumsGo in vec_go.go for the loop it computes (in another order).")
+	Pragma("noescape")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	rows := Load(Param("rows"), GP64())
+	if is.masked {
+		t := Load(Param("tail"), GP32())
+		KMOVW(t, K1)
+	}
+	maskOf := func(i int) Op {
+		if is.masked && i == r-1 {
+			return K1
+		}
+		return nil
+	}
+	acc := make([][]VecVirtual, phases)
+	for ph := range acc {
+		acc[ph] = make([]VecVirtual, r)
+		for i := range acc[ph] {
+			if ph == 0 {
+				acc[ph][i] = load(Mem{Base: dst, Disp: i * is.bytes()}, maskOf(i))
+			} else {
+				acc[ph][i] = is.vec()
+				is.zero(acc[ph][i])
+			}
+		}
+	}
+	addRow := func(ph int) {
+		for i := 0; i < r; i++ {
+			m := Mem{Base: src, Disp: i * is.bytes()}
+			if mk := maskOf(i); mk != nil {
+				v := load(m, mk)
+				VADDPS(v, acc[ph][i], acc[ph][i])
+			} else {
+				VADDPS(m, acc[ph][i], acc[ph][i])
+			}
+		}
+		ADDQ(ld, src)
+	}
+	Label(name + "_loop")
+	CMPQ(rows, U8(phases))
+	JL(LabelRef(name + "_tail"))
+	for ph := 0; ph < phases; ph++ {
+		addRow(ph)
+	}
+	SUBQ(U8(phases), rows)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	if phases > 1 {
+		TESTQ(rows, rows)
+		JZ(LabelRef(name + "_store"))
+		addRow(0)
+		Label(name + "_store")
+		for i := 0; i < r; i++ {
+			VADDPS(acc[1][i], acc[0][i], acc[0][i])
+		}
+	}
+	for i := 0; i < r; i++ {
+		store(acc[0][i], Mem{Base: dst, Disp: i * is.bytes()}, maskOf(i))
+	}
+	VZEROUPPER()
+	RET()
+}
+
+func genMaxPool(is isa) {
+	name := "maxPool" + is.name
+	TEXT(name, NOSPLIT, blockSig(is, "dst, src *float32, oh, ow, c, w int"))
+	cdoc := "c a multiple of 8"
+	if is.masked {
+		cdoc = "tail masking the last c%16 channels"
+	}
+	Doc(fmt.Sprintf("%s computes the 2x2 stride-2 max pool of the NHWC plane src", name),
+		"(input width w, c channels) into dst, oh×ow×c, with "+cdoc+".",
+		"See maxPoolGo in vec_go.go for the loop it computes.")
+	Pragma("noescape")
+	o, p0 := GP64(), GP64()
+	Load(Param("dst"), o)
+	Load(Param("src"), p0)
+	oh := Load(Param("oh"), GP64())
+	ow := Load(Param("ow"), GP64())
+	cb := Load(Param("c"), GP64())
+	w := Load(Param("w"), GP64())
+	SHLQ(U8(2), cb) // bytes per pixel
+	// skip: bytes from the end of one output row's inputs to the start of
+	// the next: two input rows minus the 2*ow pixels walked.
+	IMULQ(cb, w) // input row bytes
+	p1 := GP64()
+	LEAQ(Mem{Base: p0, Index: w, Scale: 1}, p1)
+	skip := GP64()
+	MOVQ(ow, skip)
+	IMULQ(cb, skip)
+	NEGQ(skip)
+	LEAQ(Mem{Base: skip, Index: w, Scale: 1}, skip)
+	SHLQ(U8(1), skip)
+	jend := GP64()
+	MOVQ(cb, jend)
+	ANDQ(I32(-is.bytes()), jend) // bytes of whole vectors per pixel
+	if is.masked {
+		t := Load(Param("tail"), GP32())
+		KMOVW(t, K1)
+	}
+	p0c, p1c := GP64(), GP64()
+	LEAQ(Mem{Base: p0, Index: cb, Scale: 1}, p0c)
+	LEAQ(Mem{Base: p1, Index: cb, Scale: 1}, p1c)
+	j, ox := GP64(), GP64()
+
+	pixel := func(mask Op) {
+		at := func(base GPVirtual) Mem { return Mem{Base: base, Index: j, Scale: 1} }
+		a := load(at(p0), mask)
+		b := load(at(p0c), mask)
+		c := load(at(p1), mask)
+		d := load(at(p1c), mask)
+		VMAXPS(b, a, a)
+		VMAXPS(d, c, c)
+		VMAXPS(c, a, a)
+		store(a, at(o), mask)
+	}
+
+	Label(name + "_row")
+	TESTQ(oh, oh)
+	JZ(LabelRef(name + "_done"))
+	MOVQ(ow, ox)
+	Label(name + "_pixel")
+	TESTQ(ox, ox)
+	JZ(LabelRef(name + "_next"))
+	XORQ(j, j)
+	Label(name + "_vec")
+	CMPQ(j, jend)
+	JAE(LabelRef(name + "_vtail"))
+	pixel(nil)
+	ADDQ(U8(is.bytes()), j)
+	JMP(LabelRef(name + "_vec"))
+	Label(name + "_vtail")
+	if is.masked {
+		KORTESTW(K1, K1)
+		JZ(LabelRef(name + "_pnext"))
+		pixel(K1)
+	}
+	Label(name + "_pnext")
+	ADDQ(cb, o)
+	for _, p := range []GPVirtual{p0, p0c, p1, p1c} {
+		LEAQ(Mem{Base: p, Index: cb, Scale: 2}, p)
+	}
+	DECQ(ox)
+	JMP(LabelRef(name + "_pixel"))
+	Label(name + "_next")
+	for _, p := range []GPVirtual{p0, p0c, p1, p1c} {
+		ADDQ(skip, p)
+	}
+	DECQ(oh)
+	JMP(LabelRef(name + "_row"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}

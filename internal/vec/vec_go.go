@@ -1,0 +1,80 @@
+package vec
+
+import "math"
+
+// The pure-Go loops: the fallback off amd64 or with -tags purego, the
+// tails the AVX2 kernels leave, and the definition of what each assembly
+// kernel computes.
+
+func max4Go(dst, a, b, c, d []float32) {
+	a, b, c, d = a[:len(dst)], b[:len(dst)], c[:len(dst)], d[:len(dst)]
+	for i := range dst {
+		dst[i] = max(max(a[i], b[i]), max(c[i], d[i]))
+	}
+}
+
+// maxPoolGo pools channels [c0, c) of an input of width w and c channels
+// into oh×ow outputs; c0 > 0 finishes what a kernel for whole vectors left.
+func maxPoolGo(dst, src []float32, oh, ow, c, w, c0 int) {
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			i0 := (2*oy*w + 2*ox) * c
+			i1 := i0 + w*c
+			o := (oy*ow + ox) * c
+			max4Go(dst[o+c0:o+c], src[i0+c0:i0+c], src[i0+c+c0:i0+2*c], src[i1+c0:i1+c], src[i1+c+c0:i1+2*c])
+		}
+	}
+}
+
+// addBiasGo adds bias to the first len(bias) values of each ld-long row of
+// y, for rows rows.
+func addBiasGo(y []float32, ld, rows int, bias []float32, relu bool) {
+	for i := 0; i < rows; i++ {
+		row := y[i*ld : i*ld+len(bias)]
+		if relu {
+			for j, b := range bias {
+				row[j] = max(row[j]+b, 0)
+			}
+		} else {
+			for j, b := range bias {
+				row[j] += b
+			}
+		}
+	}
+}
+
+func maskReLUGo(d, y []float32) {
+	d = d[:len(y)]
+	for i, v := range y {
+		if v <= 0 {
+			d[i] = 0
+		}
+	}
+}
+
+func addGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// colSumsGo adds to dst[j] the values src[i*ld+j] for i < rows.
+func colSumsGo(dst, src []float32, ld, rows int) {
+	for i := 0; i < rows; i++ {
+		row := src[i*ld : i*ld+len(dst)]
+		for j, v := range row {
+			dst[j] += v
+		}
+	}
+}
+
+func adamGo(w, g, m, v []float32, b1, b2, lr, eps float32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for i, gi := range g {
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		m[i], v[i] = mi, vi
+		w[i] -= lr * mi / (float32(math.Sqrt(float64(vi))) + eps)
+	}
+}

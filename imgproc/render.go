@@ -169,7 +169,9 @@ func (a *analysis) mask(keep []bool, box image.Rectangle, pad int) ([]bool, int,
 			continue
 		}
 		for x := max(r.Min.X, 0); x < min(r.Max.X, a.ink.w); x++ {
-			m[(y-r.Min.Y)*w+x-r.Min.X] = keep[a.labels[y*a.ink.w+x]]
+			// Only inside box: a glyph split off a wider component must not
+			// take its neighbour's half.
+			m[(y-r.Min.Y)*w+x-r.Min.X] = keep[a.labels[y*a.ink.w+x]] && image.Pt(x, y).In(box)
 		}
 	}
 	return m, w, h

@@ -120,6 +120,116 @@ func (a *analysis) groups() []group {
 		tallest = max(tallest, g.box.Dy())
 	}
 	gs = slices.DeleteFunc(gs, func(g group) bool { return g.box.Dy()*10 < 3*tallest })
+	// A short piece right next to a group is a broken-off part of that digit
+	// (the loop of a 6, the end of a 7's bar) when together they are no
+	// wider than a digit; two digits side by side would be.
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(gs) && !merged; i++ {
+			if gs[i].box.Dy()*10 >= tallest*6 {
+				continue
+			}
+			best, bestD := -1, 0
+			for j := range gs {
+				if d := rectDistance(gs[i].box, gs[j].box); j != i && (best < 0 || d < bestD) {
+					best, bestD = j, d
+				}
+			}
+			if best < 0 || bestD*100 > tallest*15 || gs[i].box.Union(gs[best].box).Dx()*10 > tallest*11 {
+				continue
+			}
+			gs[best].members = append(gs[best].members, gs[i].members...)
+			gs[best].box = gs[best].box.Union(gs[i].box)
+			gs[best].area += gs[i].area
+			gs = slices.Delete(gs, i, i+1)
+			merged = true
+		}
+	}
+	var out []group
+	for _, g := range gs {
+		out = append(out, a.split(g, tallest)...)
+	}
+	gs = out
 	slices.SortFunc(gs, func(a, b group) int { return (a.box.Min.X + a.box.Max.X) - (b.box.Min.X + b.box.Max.X) })
 	return gs
+}
+
+// split cuts a group that is much wider than tall (digits that touch) at
+// its thinnest single-stroke column near the middle, recursively. A wide
+// single digit usually has no such neck and is left whole.
+func (a *analysis) split(g group, tallest int) []group {
+	box := g.box
+	// Two digits side by side are much wider than tall and than the tallest
+	// digit of the line; few single digits are.
+	if box.Dx()*10 < box.Dy()*13 || box.Dx()*10 < tallest*12 || box.Dy()*2 < tallest {
+		return []group{g}
+	}
+	in := make([]bool, len(a.comps)+1)
+	for _, i := range g.members {
+		in[i+1] = true
+	}
+	cols := make([]float64, box.Dx())
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			if i := y*a.ink.w + x; in[a.labels[i]] {
+				cols[x-box.Min.X] += float64(a.ink.p[i])
+			}
+		}
+	}
+	// runs counts the separate stretches of ink down column c: a joining
+	// stroke is one, a cut through the middle of a 0 or 8 two or more.
+	runs := func(c int) int {
+		n, prev := 0, false
+		for y := box.Min.Y; y < box.Max.Y; y++ {
+			on := in[a.labels[y*a.ink.w+box.Min.X+c]]
+			if on && !prev {
+				n++
+			}
+			prev = on
+		}
+		return n
+	}
+	best := -1
+	for c := box.Dx() * 3 / 10; c < box.Dx()*7/10; c++ {
+		if (best < 0 || cols[c] < cols[best]) && runs(c) == 1 {
+			best = c
+		}
+	}
+	nonzero := slices.DeleteFunc(slices.Clone(cols), func(v float64) bool { return v == 0 })
+	slices.Sort(nonzero)
+	if best <= 0 || len(nonzero) == 0 || cols[best] > 0.3*nonzero[len(nonzero)/2] {
+		return []group{g}
+	}
+	var out []group
+	for _, r := range []image.Rectangle{
+		image.Rect(box.Min.X, box.Min.Y, box.Min.X+best, box.Max.Y),
+		image.Rect(box.Min.X+best, box.Min.Y, box.Max.X, box.Max.Y),
+	} {
+		part := group{members: g.members, box: a.tightBox(in, r)}
+		if part.box.Empty() {
+			continue
+		}
+		for y := part.box.Min.Y; y < part.box.Max.Y; y++ {
+			for x := part.box.Min.X; x < part.box.Max.X; x++ {
+				if in[a.labels[y*a.ink.w+x]] {
+					part.area++
+				}
+			}
+		}
+		out = append(out, a.split(part, tallest)...)
+	}
+	return out
+}
+
+// tightBox returns the bounding box of the pixels of components in within r.
+func (a *analysis) tightBox(in []bool, r image.Rectangle) image.Rectangle {
+	var b image.Rectangle
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if in[a.labels[y*a.ink.w+x]] {
+				b = b.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return b
 }

@@ -2,20 +2,24 @@ package imgproc
 
 import (
 	"bytes"
+	"flag"
 	"image"
 	"image/color"
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"digitnet/internal/fixtures"
 )
 
+var strips = flag.Int("strips", 40, "numbers rendered in TestSegmentStrips (12 with -short)")
+
 // TestSegmentStrips renders numbers of 3 and 4 MNIST digits and checks that
 // Segment finds each digit, in order, looking like the original.
 func TestSegmentStrips(t *testing.T) {
-	n := 40
+	n := *strips
 	if testing.Short() {
-		n = 12
+		n = min(n, 12)
 	}
 	ds := mnistTest(t, 4*n)
 	r := rand.New(rand.NewPCG(9, 10))
@@ -44,7 +48,11 @@ func TestSegmentStrips(t *testing.T) {
 			continue
 		}
 		if len(got) != k {
-			t.Logf("%s: %d glyphs, want %d", want, len(got), k)
+			var boxes []image.Rectangle
+			for _, g := range got {
+				boxes = append(boxes, g.Box)
+			}
+			t.Logf("%s: %d glyphs, want %d: %v", want, len(got), k, boxes)
 			continue
 		}
 		right++
@@ -116,5 +124,62 @@ func TestSegmentPieces(t *testing.T) {
 	one, err := Segment(strokeImage(300, 300, color.White, color.Black, 140, 50, 160, 250))
 	if err != nil || len(one) != 1 {
 		t.Errorf("one digit: %d glyphs, %v", len(one), err)
+	}
+}
+
+// TestSegmentTouching checks that digits joined by a stroke are cut apart
+// and that a wide single digit is not. (Two 0s pressed flat against each
+// other have no thin neck and stay one glyph.)
+func TestSegmentTouching(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 500, 220))
+	for i := range img.Pix {
+		img.Pix[i] = 240
+	}
+	disc := func(cx, cy, rx, ry, w float64) {
+		for y := range 220 {
+			for x := range 500 {
+				d := math.Hypot((float64(x)-cx)/rx, (float64(y)-cy)/ry)
+				if math.Abs(d-1)*min(rx, ry) < w/2 {
+					img.SetGray(x, y, color.Gray{20})
+				}
+			}
+		}
+	}
+	rect := func(x0, y0, x1, y1 int) {
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				img.SetGray(x, y, color.Gray{20})
+			}
+		}
+	}
+	// "100": a 1, then two 0s joined by a stroke, as in running handwriting.
+	rect(60, 40, 72, 180)
+	disc(160, 110, 45, 70, 12)
+	disc(280, 110, 45, 70, 12)
+	rect(200, 150, 240, 160)
+	got, err := Segment(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		for _, g := range got {
+			t.Logf("glyph %v", g.Box)
+		}
+		t.Fatalf("got %d glyphs, want 3", len(got))
+	}
+	// A wide "2"-like zigzag, one stroke: one glyph.
+	wide := image.NewGray(image.Rect(0, 0, 400, 200))
+	for i := range wide.Pix {
+		wide.Pix[i] = 240
+	}
+	for x := 50; x < 350; x++ {
+		y := 50 + int(100*math.Abs(math.Sin(float64(x-50)/300*math.Pi)))
+		for dy := -6; dy <= 6; dy++ {
+			wide.SetGray(x, y+dy, color.Gray{20})
+		}
+	}
+	one, err := Segment(wide)
+	if err != nil || len(one) != 1 {
+		t.Errorf("wide digit: %d glyphs, %v", len(one), err)
 	}
 }

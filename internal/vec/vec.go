@@ -4,11 +4,7 @@ package vec
 // 2x2 max pool over four channel runs. For a whole plane, MaxPool2x2 saves
 // a call per pixel.
 func Max4(dst, a, b, c, d []float32) {
-	a, b, c, d = a[:len(dst)], b[:len(dst)], c[:len(dst)], d[:len(dst)]
-	if len(dst) == 0 {
-		return
-	}
-	max4(dst, a, b, c, d)
+	max4(dst, a, b, c, d) // one Go call: each arch's max4 checks the lengths
 }
 
 // MaxPool2x2 sets dst, an (h/2)×(w/2)×c NHWC plane, to the 2x2 stride-2

@@ -38,21 +38,32 @@ func tail16(n int) uint16 { return lanes(n % 16) }
 // The callers in vec.go pass non-empty slices of the right lengths, so
 // &x[0] is safe and the kernels stay inside them.
 
+// max4 is called per pixel, so Max4 inlines to a call of it and the
+// AVX-512 path is short.
 func max4(dst, a, b, c, d []float32) {
+	a, b, c, d = a[:len(dst)], b[:len(dst)], c[:len(dst)], d[:len(dst)]
+	if len(dst) == 0 {
+		return
+	}
+	if useAVX512 {
+		max4AVX512(&dst[0], &a[0], &b[0], &c[0], &d[0], len(dst), tail16(len(dst)))
+		return
+	}
+	max4Other(dst, a, b, c, d)
+}
+
+func max4Other(dst, a, b, c, d []float32) {
 	n := len(dst)
-	switch {
-	case useAVX512:
-		max4AVX512(&dst[0], &a[0], &b[0], &c[0], &d[0], n, tail16(n))
-	case useAVX2:
-		n8 := n &^ 7
-		if n8 > 0 {
-			max4AVX2(&dst[0], &a[0], &b[0], &c[0], &d[0], n8)
-		}
-		if n8 < n {
-			max4Go(dst[n8:], a[n8:], b[n8:], c[n8:], d[n8:])
-		}
-	default:
+	if !useAVX2 {
 		max4Go(dst, a, b, c, d)
+		return
+	}
+	n8 := n &^ 7
+	if n8 > 0 {
+		max4AVX2(&dst[0], &a[0], &b[0], &c[0], &d[0], n8)
+	}
+	if n8 < n {
+		max4Go(dst[n8:], a[n8:], b[n8:], c[n8:], d[n8:])
 	}
 }
 
@@ -70,17 +81,64 @@ func maxPool(dst, src []float32, oh, ow, c, w int) {
 	}
 }
 
+// period is lcm(n, lanes) when n is not a multiple of lanes and the lcm is
+// at most most floats, else 0. Rows of such a narrow n share vectors, and
+// a masked store followed by a masked load of the same vector stalls (the
+// load cannot be forwarded from the store), so the column-block kernels
+// walk y or src as rows of period floats instead, with the bias or the sums
+// repeated period/n times.
+func period(n, lanes, most int) int {
+	if n%lanes == 0 {
+		return 0
+	}
+	a, b := n, lanes
+	for b != 0 {
+		a, b = b, a%b
+	}
+	if p := n / a * lanes; p <= most {
+		return p
+	}
+	return 0
+}
+
 func addBias(y, bias []float32, relu bool) {
 	n := len(bias)
-	rows := len(y) / n
 	switch {
+	case len(y) < 16:
+		// Go is as fast as a call here, and it avoids the masked-store
+		// stall when y was just written by a masked store.
+		addBiasGo(y, n, len(y)/n, bias, relu)
 	case useAVX512:
+		if p := period(n, 16, blockAVX512); p > 0 && len(y) >= p {
+			var t [blockAVX512]float32
+			for k := 0; k < p; k += n {
+				copy(t[k:k+n], bias)
+			}
+			big := len(y) / p * p
+			addBiasAVX512(p/16, &y[0], p, big/p, &t[0], relu, 0xffff)
+			if y = y[big:]; len(y) == 0 {
+				return
+			}
+		}
+		rows := len(y) / n
 		for j0 := 0; j0 < n; j0 += blockAVX512 {
 			cols := min(blockAVX512, n-j0)
 			r := (cols + 15) / 16
 			addBiasAVX512(r, &y[j0], n, rows, &bias[j0], relu, lanes(cols-(r-1)*16))
 		}
 	case useAVX2:
+		if p := period(n, 8, blockAVX2); p > 0 && len(y) >= p {
+			var t [blockAVX2]float32
+			for k := 0; k < p; k += n {
+				copy(t[k:k+n], bias)
+			}
+			big := len(y) / p * p
+			addBiasAVX2(p/8, &y[0], p, big/p, &t[0], relu)
+			if y = y[big:]; len(y) == 0 {
+				return
+			}
+		}
+		rows := len(y) / n
 		full := n &^ 7
 		for j0 := 0; j0 < full; j0 += blockAVX2 {
 			cols := min(blockAVX2, full-j0)
@@ -90,7 +148,7 @@ func addBias(y, bias []float32, relu bool) {
 			addBiasGo(y[full:], n, rows, bias[full:], relu)
 		}
 	default:
-		addBiasGo(y, n, rows, bias, relu)
+		addBiasGo(y, n, len(y)/n, bias, relu)
 	}
 }
 
@@ -132,15 +190,38 @@ func add(dst, src []float32) {
 
 func colSums(dst, src []float32) {
 	n := len(dst)
-	rows := len(src) / n
 	switch {
 	case useAVX512:
+		if p := period(n, 16, blockAVX512); p > 0 && len(src) >= p {
+			var t [blockAVX512]float32
+			big := len(src) / p * p
+			colSumsAVX512(p/16, &t[0], &src[0], p, big/p, 0xffff)
+			for k := 0; k < p; k += n {
+				addGo(dst, t[k:k+n])
+			}
+			if src = src[big:]; len(src) == 0 {
+				return
+			}
+		}
+		rows := len(src) / n
 		for j0 := 0; j0 < n; j0 += blockAVX512 {
 			cols := min(blockAVX512, n-j0)
 			r := (cols + 15) / 16
 			colSumsAVX512(r, &dst[j0], &src[j0], n, rows, lanes(cols-(r-1)*16))
 		}
 	case useAVX2:
+		if p := period(n, 8, blockAVX2); p > 0 && len(src) >= p {
+			var t [blockAVX2]float32
+			big := len(src) / p * p
+			colSumsAVX2(p/8, &t[0], &src[0], p, big/p)
+			for k := 0; k < p; k += n {
+				addGo(dst, t[k:k+n])
+			}
+			if src = src[big:]; len(src) == 0 {
+				return
+			}
+		}
+		rows := len(src) / n
 		full := n &^ 7
 		for j0 := 0; j0 < full; j0 += blockAVX2 {
 			cols := min(blockAVX2, full-j0)
@@ -150,7 +231,7 @@ func colSums(dst, src []float32) {
 			colSumsGo(dst[full:], src[full:], n, rows)
 		}
 	default:
-		colSumsGo(dst, src, n, rows)
+		colSumsGo(dst, src, n, len(src)/n)
 	}
 }
 

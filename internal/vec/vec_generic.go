@@ -10,7 +10,7 @@ const (
 
 func implName() string { return "go" }
 
-func max4(dst, a, b, c, d []float32) { max4Go(dst, a, b, c, d) }
+func max4(dst, a, b, c, d []float32) { max4Go(dst, a, b, c, d) } // max4Go checks the lengths
 
 func maxPool(dst, src []float32, oh, ow, c, w int) { maxPoolGo(dst, src, oh, ow, c, w, 0) }
 

@@ -349,10 +349,14 @@ func TestAdam(t *testing.T) {
 // TestShortInputsPanic checks that the kernels keep Go's bounds checks.
 func TestShortInputsPanic(t *testing.T) {
 	for name, f := range map[string]func(){
-		"Max4":       func() { Max4(make([]float32, 4), make([]float32, 4), make([]float32, 3), make([]float32, 4), make([]float32, 4)) },
-		"MaskReLU":   func() { MaskReLU(make([]float32, 3), make([]float32, 4)) },
-		"Add":        func() { Add(make([]float32, 4), make([]float32, 3)) },
-		"Adam":       func() { Adam(make([]float32, 4), make([]float32, 4), make([]float32, 3), make([]float32, 4), 0.9, 0.999, 1e-3, 1e-7) },
+		"Max4": func() {
+			Max4(make([]float32, 4), make([]float32, 4), make([]float32, 3), make([]float32, 4), make([]float32, 4))
+		},
+		"MaskReLU": func() { MaskReLU(make([]float32, 3), make([]float32, 4)) },
+		"Add":      func() { Add(make([]float32, 4), make([]float32, 3)) },
+		"Adam": func() {
+			Adam(make([]float32, 4), make([]float32, 4), make([]float32, 3), make([]float32, 4), 0.9, 0.999, 1e-3, 1e-7)
+		},
 		"MaxPool2x2": func() { MaxPool2x2(make([]float32, 4), make([]float32, 15), 4, 4, 1) },
 		"ColSums":    func() { ColSums(make([]float32, 3), make([]float32, 7)) },
 	} {

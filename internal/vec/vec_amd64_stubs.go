@@ -4,80 +4,80 @@
 
 package vec
 
-// max4AVX512 sets dst[i] = max(a[i], b[i], c[i], d[i]), over n elements; tail masks the last n%16 (1<<(n%16) - 1).
+// max4AVX512 sets dst[i] = max(a[i], b[i], c[i], d[i]) for i < n, tail = 1<<(n%16) - 1.
 // See max4Go in vec_go.go for the loop it computes.
 //
 //go:noescape
 func max4AVX512(dst *float32, a *float32, b *float32, c *float32, d *float32, n int, tail uint16)
 
-// addAVX512 sets dst[i] += src[i], over n elements; tail masks the last n%16 (1<<(n%16) - 1).
+// addAVX512 sets dst[i] += src[i] for i < n, tail = 1<<(n%16) - 1.
 // See addGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addAVX512(dst *float32, src *float32, n int, tail uint16)
 
-// maskReLUAVX512 zeroes d[i] where y[i] <= 0, over n elements; tail masks the last n%16 (1<<(n%16) - 1).
+// maskReLUAVX512 zeroes d[i] where y[i] <= 0 for i < n, tail = 1<<(n%16) - 1.
 // See maskReLUGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func maskReLUAVX512(d *float32, y *float32, n int, tail uint16)
 
-// adamAVX512 applies one Adam step (omb1 = 1-b1, omb2 = 1-b2), over n elements; tail masks the last n%16 (1<<(n%16) - 1).
+// adamAVX512 applies one Adam step (omb1 = 1-b1, omb2 = 1-b2) for i < n, tail = 1<<(n%16) - 1.
 // See adamGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func adamAVX512(w *float32, grad *float32, m *float32, v *float32, b1 float32, b2 float32, omb1 float32, omb2 float32, lr float32, eps float32, n int, tail uint16)
 
-// addBiasAVX512x1 adds bias to the 1..16 columns set in the masks (all of registers 0..-1, tail for the last)
+// addBiasAVX512x1 adds bias to columns 0..15 whose bit is set in the mask 0*16 + tail
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x1(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x2 adds bias to the 17..32 columns set in the masks (all of registers 0..0, tail for the last)
+// addBiasAVX512x2 adds bias to columns 0..31 whose bit is set in the mask 1*16 + tail
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x2(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x3 adds bias to the 33..48 columns set in the masks (all of registers 0..1, tail for the last)
+// addBiasAVX512x3 adds bias to columns 0..47 whose bit is set in the mask 2*16 + tail
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x3(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x4 adds bias to the 49..64 columns set in the masks (all of registers 0..2, tail for the last)
+// addBiasAVX512x4 adds bias to columns 0..63 whose bit is set in the mask 3*16 + tail
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x4(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x5 adds bias to the 65..80 columns set in the masks (all of registers 0..3, tail for the last)
+// addBiasAVX512x5 adds bias to columns 0..79 whose bit is set in the mask 4*16 + tail
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x5(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x6 adds bias to the 81..96 columns set in the masks (all of registers 0..4, tail for the last)
+// addBiasAVX512x6 adds bias to columns 0..95 whose bit is set in the mask 5*16 + tail
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x6(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x7 adds bias to the 97..112 columns set in the masks (all of registers 0..5, tail for the last)
+// addBiasAVX512x7 adds bias to columns 0..111 whose bit is set in the mask 6*16 + tail
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x7(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x8 adds bias to the 113..128 columns set in the masks (all of registers 0..6, tail for the last)
+// addBiasAVX512x8 adds bias to columns 0..127 whose bit is set in the mask 7*16 + tail
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
@@ -85,56 +85,56 @@ func addBiasAVX512x7(y *float32, ld int, rows int, bias *float32, relu bool, tai
 func addBiasAVX512x8(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
 // colSumsAVX512x1 adds to dst the sums over rows rows of src (stride ld floats)
-// of the 1..16 columns set in the masks (all of registers 0..-1, tail for the last), with 2 partial sums per column.
+// of columns 0..15 whose bit is set in the mask 0*16 + tail, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x1(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x2 adds to dst the sums over rows rows of src (stride ld floats)
-// of the 17..32 columns set in the masks (all of registers 0..0, tail for the last), with 2 partial sums per column.
+// of columns 0..31 whose bit is set in the mask 1*16 + tail, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x2(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x3 adds to dst the sums over rows rows of src (stride ld floats)
-// of the 33..48 columns set in the masks (all of registers 0..1, tail for the last), with 2 partial sums per column.
+// of columns 0..47 whose bit is set in the mask 2*16 + tail, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x3(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x4 adds to dst the sums over rows rows of src (stride ld floats)
-// of the 49..64 columns set in the masks (all of registers 0..2, tail for the last), with 2 partial sums per column.
+// of columns 0..63 whose bit is set in the mask 3*16 + tail, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x4(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x5 adds to dst the sums over rows rows of src (stride ld floats)
-// of the 65..80 columns set in the masks (all of registers 0..3, tail for the last), with 2 partial sums per column.
+// of columns 0..79 whose bit is set in the mask 4*16 + tail, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x5(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x6 adds to dst the sums over rows rows of src (stride ld floats)
-// of the 81..96 columns set in the masks (all of registers 0..4, tail for the last), with 2 partial sums per column.
+// of columns 0..95 whose bit is set in the mask 5*16 + tail, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x6(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x7 adds to dst the sums over rows rows of src (stride ld floats)
-// of the 97..112 columns set in the masks (all of registers 0..5, tail for the last), with 2 partial sums per column.
+// of columns 0..111 whose bit is set in the mask 6*16 + tail, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x7(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x8 adds to dst the sums over rows rows of src (stride ld floats)
-// of the 113..128 columns set in the masks (all of registers 0..6, tail for the last), with 2 partial sums per column.
+// of columns 0..127 whose bit is set in the mask 7*16 + tail, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
@@ -147,80 +147,80 @@ func colSumsAVX512x8(dst *float32, src *float32, ld int, rows int, tail uint16)
 //go:noescape
 func maxPoolAVX512(dst *float32, src *float32, oh int, ow int, c int, w int, tail uint16)
 
-// max4AVX2 sets dst[i] = max(a[i], b[i], c[i], d[i]), over n elements, n a multiple of 8.
+// max4AVX2 sets dst[i] = max(a[i], b[i], c[i], d[i]) for i < n, n a multiple of 8.
 // See max4Go in vec_go.go for the loop it computes.
 //
 //go:noescape
 func max4AVX2(dst *float32, a *float32, b *float32, c *float32, d *float32, n int)
 
-// addAVX2 sets dst[i] += src[i], over n elements, n a multiple of 8.
+// addAVX2 sets dst[i] += src[i] for i < n, n a multiple of 8.
 // See addGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addAVX2(dst *float32, src *float32, n int)
 
-// maskReLUAVX2 zeroes d[i] where y[i] <= 0, over n elements, n a multiple of 8.
+// maskReLUAVX2 zeroes d[i] where y[i] <= 0 for i < n, n a multiple of 8.
 // See maskReLUGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func maskReLUAVX2(d *float32, y *float32, n int)
 
-// adamAVX2 applies one Adam step (omb1 = 1-b1, omb2 = 1-b2), over n elements, n a multiple of 8.
+// adamAVX2 applies one Adam step (omb1 = 1-b1, omb2 = 1-b2) for i < n, n a multiple of 8.
 // See adamGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func adamAVX2(w *float32, grad *float32, m *float32, v *float32, b1 float32, b2 float32, omb1 float32, omb2 float32, lr float32, eps float32, n int)
 
-// addBiasAVX2x1 adds bias to 8 columns
+// addBiasAVX2x1 adds bias to columns 0..7
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX2x1(y *float32, ld int, rows int, bias *float32, relu bool)
 
-// addBiasAVX2x2 adds bias to 16 columns
+// addBiasAVX2x2 adds bias to columns 0..15
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX2x2(y *float32, ld int, rows int, bias *float32, relu bool)
 
-// addBiasAVX2x3 adds bias to 24 columns
+// addBiasAVX2x3 adds bias to columns 0..23
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX2x3(y *float32, ld int, rows int, bias *float32, relu bool)
 
-// addBiasAVX2x4 adds bias to 32 columns
+// addBiasAVX2x4 adds bias to columns 0..31
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX2x4(y *float32, ld int, rows int, bias *float32, relu bool)
 
-// addBiasAVX2x5 adds bias to 40 columns
+// addBiasAVX2x5 adds bias to columns 0..39
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX2x5(y *float32, ld int, rows int, bias *float32, relu bool)
 
-// addBiasAVX2x6 adds bias to 48 columns
+// addBiasAVX2x6 adds bias to columns 0..47
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX2x6(y *float32, ld int, rows int, bias *float32, relu bool)
 
-// addBiasAVX2x7 adds bias to 56 columns
+// addBiasAVX2x7 adds bias to columns 0..55
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX2x7(y *float32, ld int, rows int, bias *float32, relu bool)
 
-// addBiasAVX2x8 adds bias to 64 columns
+// addBiasAVX2x8 adds bias to columns 0..63
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
@@ -228,56 +228,56 @@ func addBiasAVX2x7(y *float32, ld int, rows int, bias *float32, relu bool)
 func addBiasAVX2x8(y *float32, ld int, rows int, bias *float32, relu bool)
 
 // colSumsAVX2x1 adds to dst the sums over rows rows of src (stride ld floats)
-// of 8 columns, with 2 partial sums per column.
+// of columns 0..7, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x1(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x2 adds to dst the sums over rows rows of src (stride ld floats)
-// of 16 columns, with 2 partial sums per column.
+// of columns 0..15, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x2(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x3 adds to dst the sums over rows rows of src (stride ld floats)
-// of 24 columns, with 2 partial sums per column.
+// of columns 0..23, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x3(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x4 adds to dst the sums over rows rows of src (stride ld floats)
-// of 32 columns, with 2 partial sums per column.
+// of columns 0..31, summing 2 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x4(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x5 adds to dst the sums over rows rows of src (stride ld floats)
-// of 40 columns, with 1 partial sums per column.
+// of columns 0..39, summing 1 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x5(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x6 adds to dst the sums over rows rows of src (stride ld floats)
-// of 48 columns, with 1 partial sums per column.
+// of columns 0..47, summing 1 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x6(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x7 adds to dst the sums over rows rows of src (stride ld floats)
-// of 56 columns, with 1 partial sums per column.
+// of columns 0..55, summing 1 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x7(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x8 adds to dst the sums over rows rows of src (stride ld floats)
-// of 64 columns, with 1 partial sums per column.
+// of columns 0..63, summing 1 interleaved sets of rows apart.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape

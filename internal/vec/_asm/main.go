@@ -152,11 +152,11 @@ func elemSig(is isa, params string) string {
 }
 
 func elemDoc(is isa, name, what, ref string) {
-	n := "n elements, n a multiple of 8"
+	n := "n a multiple of 8"
 	if is.masked {
-		n = "n elements; tail masks the last n%16 (1<<(n%16) - 1)"
+		n = "tail = 1<<(n%16) - 1"
 	}
-	Doc(fmt.Sprintf("%s %s, over %s.", name, what, n),
+	Doc(fmt.Sprintf("%s %s for i < n, %s.", name, what, n),
 		"See "+ref+" in vec_go.go for the loop it computes.")
 	Pragma("noescape")
 }
@@ -257,12 +257,12 @@ func genAdam(is isa) {
 	})
 }
 
-// block describes an r-register column block.
+// blockCols describes the columns of an r-register column block.
 func blockCols(is isa, r int) string {
 	if is.masked {
-		return fmt.Sprintf("the %d..%d columns set in the masks (all of registers 0..%d, tail for the last)", (r-1)*is.lanes+1, r*is.lanes, r-2)
+		return fmt.Sprintf("columns 0..%d whose bit is set in the mask %d*16 + tail", r*is.lanes-1, r-1)
 	}
-	return fmt.Sprintf("%d columns", r*is.lanes)
+	return fmt.Sprintf("columns 0..%d", r*is.lanes-1)
 }
 
 func blockSig(is isa, params string) string {
@@ -339,7 +339,7 @@ func genColSums(is isa, r int) {
 		phases = 1 // 16 ymm registers
 	}
 	Doc(fmt.Sprintf("%s adds to dst the sums over rows rows of src (stride ld floats)", name),
-		fmt.Sprintf("of %s, with %d partial sums per column.", blockCols(is, r), phases),
+		fmt.Sprintf("of %s, summing %d interleaved sets of rows apart.", blockCols(is, r), phases),
 		"See colSumsGo in vec_go.go for the loop it computes (in another order).")
 	Pragma("noescape")
 	dst := Load(Param("dst"), GP64())

@@ -28,56 +28,56 @@ func maskReLUAVX512(d *float32, y *float32, n int, tail uint16)
 //go:noescape
 func adamAVX512(w *float32, grad *float32, m *float32, v *float32, b1 float32, b2 float32, omb1 float32, omb2 float32, lr float32, eps float32, n int, tail uint16)
 
-// addBiasAVX512x1 adds bias to columns 0..15 whose bit is set in the mask 0*16 + tail
+// addBiasAVX512x1 adds bias to columns 0..15 (the last 16 masked by tail)
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x1(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x2 adds bias to columns 0..31 whose bit is set in the mask 1*16 + tail
+// addBiasAVX512x2 adds bias to columns 0..31 (the last 16 masked by tail)
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x2(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x3 adds bias to columns 0..47 whose bit is set in the mask 2*16 + tail
+// addBiasAVX512x3 adds bias to columns 0..47 (the last 16 masked by tail)
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x3(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x4 adds bias to columns 0..63 whose bit is set in the mask 3*16 + tail
+// addBiasAVX512x4 adds bias to columns 0..63 (the last 16 masked by tail)
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x4(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x5 adds bias to columns 0..79 whose bit is set in the mask 4*16 + tail
+// addBiasAVX512x5 adds bias to columns 0..79 (the last 16 masked by tail)
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x5(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x6 adds bias to columns 0..95 whose bit is set in the mask 5*16 + tail
+// addBiasAVX512x6 adds bias to columns 0..95 (the last 16 masked by tail)
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x6(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x7 adds bias to columns 0..111 whose bit is set in the mask 6*16 + tail
+// addBiasAVX512x7 adds bias to columns 0..111 (the last 16 masked by tail)
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
 //go:noescape
 func addBiasAVX512x7(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
-// addBiasAVX512x8 adds bias to columns 0..127 whose bit is set in the mask 7*16 + tail
+// addBiasAVX512x8 adds bias to columns 0..127 (the last 16 masked by tail)
 // of each of rows rows of y (stride ld floats), then with relu clamps at 0.
 // See addBiasGo in vec_go.go for the loop it computes.
 //
@@ -85,56 +85,56 @@ func addBiasAVX512x7(y *float32, ld int, rows int, bias *float32, relu bool, tai
 func addBiasAVX512x8(y *float32, ld int, rows int, bias *float32, relu bool, tail uint16)
 
 // colSumsAVX512x1 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..15 whose bit is set in the mask 0*16 + tail, summing 2 interleaved sets of rows apart.
+// of columns 0..15 (the last 16 masked by tail), rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x1(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x2 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..31 whose bit is set in the mask 1*16 + tail, summing 2 interleaved sets of rows apart.
+// of columns 0..31 (the last 16 masked by tail), rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x2(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x3 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..47 whose bit is set in the mask 2*16 + tail, summing 2 interleaved sets of rows apart.
+// of columns 0..47 (the last 16 masked by tail), rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x3(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x4 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..63 whose bit is set in the mask 3*16 + tail, summing 2 interleaved sets of rows apart.
+// of columns 0..63 (the last 16 masked by tail), rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x4(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x5 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..79 whose bit is set in the mask 4*16 + tail, summing 2 interleaved sets of rows apart.
+// of columns 0..79 (the last 16 masked by tail), rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x5(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x6 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..95 whose bit is set in the mask 5*16 + tail, summing 2 interleaved sets of rows apart.
+// of columns 0..95 (the last 16 masked by tail), rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x6(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x7 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..111 whose bit is set in the mask 6*16 + tail, summing 2 interleaved sets of rows apart.
+// of columns 0..111 (the last 16 masked by tail), rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX512x7(dst *float32, src *float32, ld int, rows int, tail uint16)
 
 // colSumsAVX512x8 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..127 whose bit is set in the mask 7*16 + tail, summing 2 interleaved sets of rows apart.
+// of columns 0..127 (the last 16 masked by tail), rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
@@ -228,56 +228,56 @@ func addBiasAVX2x7(y *float32, ld int, rows int, bias *float32, relu bool)
 func addBiasAVX2x8(y *float32, ld int, rows int, bias *float32, relu bool)
 
 // colSumsAVX2x1 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..7, summing 2 interleaved sets of rows apart.
+// of columns 0..7, rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x1(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x2 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..15, summing 2 interleaved sets of rows apart.
+// of columns 0..15, rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x2(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x3 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..23, summing 2 interleaved sets of rows apart.
+// of columns 0..23, rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x3(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x4 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..31, summing 2 interleaved sets of rows apart.
+// of columns 0..31, rows i%2 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x4(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x5 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..39, summing 1 interleaved sets of rows apart.
+// of columns 0..39, rows i%1 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x5(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x6 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..47, summing 1 interleaved sets of rows apart.
+// of columns 0..47, rows i%1 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x6(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x7 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..55, summing 1 interleaved sets of rows apart.
+// of columns 0..55, rows i%1 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x7(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x8 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..63, summing 1 interleaved sets of rows apart.
+// of columns 0..63, rows i%1 == k summed apart for each k.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape

@@ -260,7 +260,7 @@ func genAdam(is isa) {
 // blockCols describes the columns of an r-register column block.
 func blockCols(is isa, r int) string {
 	if is.masked {
-		return fmt.Sprintf("columns 0..%d whose bit is set in the mask %d*16 + tail", r*is.lanes-1, r-1)
+		return fmt.Sprintf("columns 0..%d (the last 16 masked by tail)", r*is.lanes-1)
 	}
 	return fmt.Sprintf("columns 0..%d", r*is.lanes-1)
 }
@@ -339,7 +339,7 @@ func genColSums(is isa, r int) {
 		phases = 1 // 16 ymm registers
 	}
 	Doc(fmt.Sprintf("%s adds to dst the sums over rows rows of src (stride ld floats)", name),
-		fmt.Sprintf("of %s, summing %d interleaved sets of rows apart.", blockCols(is, r), phases),
+		fmt.Sprintf("of %s, rows i%%%d == k summed apart for each k.", blockCols(is, r), phases),
 		"See colSumsGo in vec_go.go for the loop it computes (in another order).")
 	Pragma("noescape")
 	dst := Load(Param("dst"), GP64())

@@ -256,28 +256,28 @@ func colSumsAVX2x3(dst *float32, src *float32, ld int, rows int)
 func colSumsAVX2x4(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x5 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..39, rows i%1 == k summed apart for each k.
+// of columns 0..39, in row order.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x5(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x6 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..47, rows i%1 == k summed apart for each k.
+// of columns 0..47, in row order.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x6(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x7 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..55, rows i%1 == k summed apart for each k.
+// of columns 0..55, in row order.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape
 func colSumsAVX2x7(dst *float32, src *float32, ld int, rows int)
 
 // colSumsAVX2x8 adds to dst the sums over rows rows of src (stride ld floats)
-// of columns 0..63, rows i%1 == k summed apart for each k.
+// of columns 0..63, in row order.
 // See colSumsGo in vec_go.go for the loop it computes (in another order).
 //
 //go:noescape

@@ -338,8 +338,12 @@ func genColSums(is isa, r int) {
 	if !is.masked && r > 4 {
 		phases = 1 // 16 ymm registers
 	}
+	order := "in row order"
+	if phases > 1 {
+		order = fmt.Sprintf("rows i%%%d == k summed apart for each k", phases)
+	}
 	Doc(fmt.Sprintf("%s adds to dst the sums over rows rows of src (stride ld floats)", name),
-		fmt.Sprintf("of %s, rows i%%%d == k summed apart for each k.", blockCols(is, r), phases),
+		fmt.Sprintf("of %s, %s.", blockCols(is, r), order),
 		"See colSumsGo in vec_go.go for the loop it computes (in another order).")
 	Pragma("noescape")
 	dst := Load(Param("dst"), GP64())

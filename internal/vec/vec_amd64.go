@@ -35,7 +35,8 @@ func lanes(k int) uint16 { return uint16(uint32(1)<<k - 1) }
 // tail16 is the AVX-512 mask of the last n%16 lanes.
 func tail16(n int) uint16 { return lanes(n % 16) }
 
-// The callers in vec.go pass non-empty slices of the right lengths, so
+// Apart from max4, which checks for itself, the callers in vec.go pass
+// non-empty slices of the right lengths, so
 // &x[0] is safe and the kernels stay inside them.
 
 // max4 is called per pixel, so Max4 inlines to a call of it and the

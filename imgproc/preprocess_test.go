@@ -133,3 +133,46 @@ func TestPreviewPNG(t *testing.T) {
 		t.Error("scale 0 accepted")
 	}
 }
+
+// FuzzPreprocess runs Preprocess and Segment on arbitrary small images,
+// grey or with alpha: they must return 28x28 images or an error, never
+// panic.
+func FuzzPreprocess(f *testing.F) {
+	f.Add([]byte{28, 28, 0, 0, 255, 0, 255, 255, 0})
+	f.Add([]byte{10, 40, 1, 0, 0, 0, 255, 0, 0, 0, 0})
+	f.Add([]byte{1, 1, 0, 7})
+	f.Add(append([]byte{60, 60, 0}, bytes.Repeat([]byte{250, 250, 250, 250, 10}, 100)...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 4 {
+			return
+		}
+		w, h := 1+int(data[0])%96, 1+int(data[1])%96
+		pix := data[3:]
+		var img image.Image
+		if data[2]%2 == 0 {
+			g := image.NewGray(image.Rect(0, 0, w, h))
+			for i := range g.Pix {
+				g.Pix[i] = pix[i%len(pix)]
+			}
+			img = g
+		} else {
+			n := image.NewNRGBA(image.Rect(3, 5, 3+w, 5+h))
+			for i := range n.Pix {
+				n.Pix[i] = pix[i%len(pix)]
+			}
+			img = n
+		}
+		if g, err := Preprocess(img); err == nil && g.Bounds().Size() != image.Pt(Size, Size) {
+			t.Errorf("Preprocess: %v", g.Bounds())
+		}
+		glyphs, err := Segment(img)
+		for _, gl := range glyphs {
+			if gl.Image.Bounds().Size() != image.Pt(Size, Size) || !gl.Box.In(img.Bounds()) {
+				t.Errorf("glyph %v, image %v", gl.Box, gl.Image.Bounds())
+			}
+		}
+		if err != nil && len(glyphs) > 0 {
+			t.Errorf("glyphs and error %v", err)
+		}
+	})
+}

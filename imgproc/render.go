@@ -66,6 +66,9 @@ func rectDistance(a, b image.Rectangle) int {
 	return max(dx, dy)
 }
 
+// maxCandidates bounds the pieces considered for one digit or one number.
+const maxCandidates = 200
+
 // minMass is the least ink (in full-contrast working pixels) taken for a
 // digit; anything less is a speck.
 const minMass = 4
@@ -89,10 +92,24 @@ func (a *analysis) mainGroup() ([]bool, image.Rectangle) {
 	keep := make([]bool, len(a.comps)+1)
 	keep[best+1] = true
 	box, mainArea := a.comps[best].box, a.comps[best].area
+	// Only pieces big enough to be kept at any distance are candidates, and
+	// at most maxCandidates of them, so that a noisy image's thousands of
+	// specks cost linear time.
+	var cand []int
+	for i, c := range a.comps {
+		if i != best && !c.line && c.area*500 >= mainArea {
+			cand = append(cand, i)
+		}
+	}
+	if len(cand) > maxCandidates {
+		slices.SortFunc(cand, func(i, j int) int { return a.comps[j].area - a.comps[i].area })
+		cand = cand[:maxCandidates]
+	}
 	for changed := true; changed; {
 		changed = false
-		for i, c := range a.comps {
-			if keep[i+1] || c.line {
+		for _, i := range cand {
+			c := a.comps[i]
+			if keep[i+1] {
 				continue
 			}
 			d, size := rectDistance(box, c.box), max(box.Dx(), box.Dy())

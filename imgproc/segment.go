@@ -81,6 +81,13 @@ func (a *analysis) groups() []group {
 			small = append(small, i)
 		}
 	}
+	if len(gs) > maxCandidates/4 { // noise: keep the biggest pieces as seeds
+		slices.SortFunc(gs, func(a, b group) int { return b.area - a.area })
+		for _, g := range gs[maxCandidates/4:] {
+			small = append(small, g.members...)
+		}
+		gs = gs[:maxCandidates/4]
+	}
 	// Merge groups that overlap mostly in x: one digit's parts stack
 	// vertically, neighbouring digits sit side by side.
 	for merged := true; merged; {

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -50,3 +51,47 @@ func benchmarkPredict(b *testing.B, n int) {
 
 func BenchmarkPredict1(b *testing.B)    { benchmarkPredict(b, 1) }
 func BenchmarkPredict1000(b *testing.B) { benchmarkPredict(b, 1000) }
+
+// BenchmarkLayers times each op of the tutorial model's training worker,
+// forward and backward, on one shard of 16 images (half a batch of 32 on
+// two cores).
+func BenchmarkLayers(b *testing.B) {
+	m, _ := New(Tutorial(), 1)
+	w := m.newWorker(true)
+	const n = 16
+	x, _ := benchInput(n)
+	// Record each op's input and output gradient shape from one pass.
+	ins := make([][]float32, len(w.ops))
+	h := x
+	for i, o := range w.ops {
+		ins[i] = h
+		h = o.forward(m.layerParams(i), h, n)
+	}
+	grads := make([]float32, len(m.Params))
+	for i, o := range w.ops {
+		if _, ok := o.(passThrough); ok {
+			continue
+		}
+		name := fmt.Sprintf("%d_%s", i, m.plans[i].spec)
+		if _, ok := o.(*convPool); ok {
+			name += "+pool"
+		}
+		p := m.layerParams(i)
+		out := o.forward(p, ins[i], n)
+		dy := make([]float32, len(out))
+		b.Run(name+"/forward", func(b *testing.B) {
+			for b.Loop() {
+				o.forward(p, ins[i], n)
+			}
+		})
+		b.Run(name+"/backward", func(b *testing.B) {
+			g := grads[m.offset[i]:m.offset[i+1]]
+			for b.Loop() {
+				for j := range dy {
+					dy[j] = 0.01
+				}
+				o.backward(p, g, dy, n, i > 0)
+			}
+		})
+	}
+}

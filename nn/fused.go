@@ -41,7 +41,6 @@ func (cp *convPool) backward(p, g, dy []float32, n int, needDX bool) []float32 {
 	nw := c.k * c.k * c.in.C * c.out.C
 	biasBackward(g[nw:nw+c.out.C], dy, cp.y, true)
 	cp.dz = grow(cp.dz, n*c.out.Size())
-	clear(cp.dz)
 	cp.pool.route(cp.dz, dy, n)
 	return c.productsBackward(g[:nw], cp.dz, p[:nw], n, needDX)
 }

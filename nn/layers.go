@@ -139,9 +139,7 @@ func biasBackward(db, dy, y []float32, relu bool) {
 		vec.MaskReLU(dy[:len(y)], y)
 	}
 	clear(db)
-	for i := 0; i < len(y); i += len(db) {
-		vec.Add(db, dy[i:i+len(db)])
-	}
+	vec.ColSums(db, dy[:len(y)])
 }
 
 // im2col copies each k×k patch of x into a row of cols. In NHWC a patch row
@@ -234,25 +232,25 @@ func (mp *maxPool) forward(_, x []float32, n int) []float32 {
 	in, out, s, C := mp.in, mp.out, mp.s, mp.in.C
 	mp.x = x
 	mp.y = grow(mp.y, n*out.Size())
+	if s == 2 {
+		for b := 0; b < n; b++ {
+			vec.MaxPool2x2(mp.y[b*out.Size():(b+1)*out.Size()], x[b*in.Size():(b+1)*in.Size()], in.H, in.W, C)
+		}
+		return mp.y
+	}
 	o := 0
 	for b := 0; b < n; b++ {
 		base := b * in.Size()
 		for oy := 0; oy < out.H; oy++ {
 			for ox := 0; ox < out.W; ox++ {
 				y := mp.y[o : o+C]
-				at := func(dy, dx int) []float32 {
-					i := base + ((oy*s+dy)*in.W+ox*s+dx)*C
-					return x[i : i+C]
-				}
-				if s == 2 {
-					vec.Max4(y, at(0, 0), at(0, 1), at(1, 0), at(1, 1))
-				} else {
-					copy(y, at(0, 0))
-					for dy := 0; dy < s; dy++ {
-						for dx := 0; dx < s; dx++ {
-							for ch, v := range at(dy, dx) {
-								y[ch] = max(y[ch], v)
-							}
+				first := base + ((oy*s)*in.W+ox*s)*C
+				copy(y, x[first:first+C])
+				for dy := 0; dy < s; dy++ {
+					for dx := 0; dx < s; dx++ {
+						i := base + ((oy*s+dy)*in.W+ox*s+dx)*C
+						for ch, v := range x[i : i+C] {
+							y[ch] = max(y[ch], v)
 						}
 					}
 				}
@@ -268,19 +266,27 @@ func (mp *maxPool) backward(_, _, dy []float32, n int, needDX bool) []float32 {
 		return nil
 	}
 	mp.dx = grow(mp.dx, n*mp.in.Size())
-	clear(mp.dx)
 	mp.route(mp.dx, dy, n)
 	return mp.dx
 }
 
-// route adds each output gradient g[o] to dst at the position of the
-// output's maximum in the last input.
+// route sets dst (shaped like the last input) to the gradient of the
+// input: each output gradient g[o] at the position of the output's maximum
+// in its window, 0 elsewhere.
 func (mp *maxPool) route(dst, g []float32, n int) {
 	in, out, s, C := mp.in, mp.out, mp.s, mp.in.C
+	dst = dst[:n*in.Size()]
 	if s == 2 {
-		mp.route2x2(dst, g, n)
+		if in.H%2 != 0 || in.W%2 != 0 {
+			clear(dst) // Unpool2x2 leaves the dropped row or column alone
+		}
+		for b := 0; b < n; b++ {
+			vec.Unpool2x2(dst[b*in.Size():(b+1)*in.Size()], mp.x[b*in.Size():(b+1)*in.Size()],
+				mp.y[b*out.Size():(b+1)*out.Size()], g[b*out.Size():(b+1)*out.Size()], in.H, in.W, C)
+		}
 		return
 	}
+	clear(dst)
 	o := 0
 	for b := 0; b < n; b++ {
 		base := b * in.Size()
@@ -298,42 +304,6 @@ func (mp *maxPool) route(dst, g []float32, n int) {
 								break window
 							}
 						}
-					}
-				}
-				o += C
-			}
-		}
-	}
-}
-
-// route2x2 is route for 2x2 windows, comparing four channel runs at once.
-func (mp *maxPool) route2x2(dst, g []float32, n int) {
-	in, out, C := mp.in, mp.out, mp.in.C
-	o := 0
-	for b := 0; b < n; b++ {
-		base := b * in.Size()
-		for oy := 0; oy < out.H; oy++ {
-			for ox := 0; ox < out.W; ox++ {
-				i00 := base + (2*oy*in.W+2*ox)*C
-				i10 := i00 + in.W*C
-				y, gy := mp.y[o:o+C], g[o:o+C]
-				gy = gy[:len(y)]
-				x00, x01 := mp.x[i00:i00+C], mp.x[i00+C:i00+2*C]
-				x10, x11 := mp.x[i10:i10+C], mp.x[i10+C:i10+2*C]
-				d00, d01 := dst[i00:i00+C], dst[i00+C:i00+2*C]
-				d10, d11 := dst[i10:i10+C], dst[i10+C:i10+2*C]
-				x00, x01, x10, x11 = x00[:len(y)], x01[:len(y)], x10[:len(y)], x11[:len(y)]
-				d00, d01, d10, d11 = d00[:len(y)], d01[:len(y)], d10[:len(y)], d11[:len(y)]
-				for ch, v := range y {
-					switch {
-					case x00[ch] == v:
-						d00[ch] += gy[ch]
-					case x01[ch] == v:
-						d01[ch] += gy[ch]
-					case x10[ch] == v:
-						d10[ch] += gy[ch]
-					default:
-						d11[ch] += gy[ch]
 					}
 				}
 				o += C

@@ -22,6 +22,24 @@ func MaxPool2x2(dst, src []float32, h, w, c int) {
 	maxPool(dst, src, oh, ow, c, w)
 }
 
+// Unpool2x2 is the backward pass of MaxPool2x2. src is the plane that was
+// pooled and y the pooled plane; for each window and channel it writes the
+// gradient g (shaped like y) to dst (shaped like src) at the first position
+// of the window (row by row) whose value equals y, and 0 at the window's
+// other positions. Rows and columns the pool dropped are not written. It
+// panics if a slice is too short.
+func Unpool2x2(dst, src, y, g []float32, h, w, c int) {
+	oh, ow := h/2, w/2
+	if oh <= 0 || ow <= 0 || c <= 0 {
+		return
+	}
+	_ = src[h*w*c-1]
+	_ = dst[h*w*c-1]
+	_ = y[oh*ow*c-1]
+	_ = g[oh*ow*c-1]
+	unpool(dst, src, y, g, oh, ow, c, w)
+}
+
 // AddBias adds bias to each row of y (rows of len(bias)); with relu it then
 // clamps at 0. len(y) must be a multiple of len(bias) (it panics if not);
 // an empty bias leaves y as it is.

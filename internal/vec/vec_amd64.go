@@ -342,3 +342,28 @@ func colSumsAVX2(r int, dst, src *float32, ld, rows int) {
 		colSumsAVX2x8(dst, src, ld, rows)
 	}
 }
+
+func unpool(dst, src, y, g []float32, oh, ow, c, w int) {
+	if !useAVX512 && (!useAVX2 || c < 8) {
+		unpoolGo(dst, src, y, g, oh, ow, c, w, 0)
+		return
+	}
+	c8 := c &^ 7
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			i0 := (2*oy*w + 2*ox) * c
+			i1 := i0 + w*c
+			o := (oy*ow + ox) * c
+			if useAVX512 {
+				route4AVX512(&dst[i0], &dst[i0+c], &dst[i1], &dst[i1+c], &src[i0], &src[i0+c], &src[i1], &src[i1+c],
+					&y[o], &g[o], c, tail16(c))
+				continue
+			}
+			route4AVX2(&dst[i0], &dst[i0+c], &dst[i1], &dst[i1+c], &src[i0], &src[i0+c], &src[i1], &src[i1+c],
+				&y[o], &g[o], c8)
+		}
+	}
+	if !useAVX512 && c8 < c {
+		unpoolGo(dst, src, y, g, oh, ow, c, w, c8)
+	}
+}

@@ -147,6 +147,12 @@ func colSumsAVX512x8(dst *float32, src *float32, ld int, rows int, tail uint16)
 //go:noescape
 func maxPoolAVX512(dst *float32, src *float32, oh int, ow int, c int, w int, tail uint16)
 
+// route4AVX512 writes g[i] to the first of d00, d01, d10, d11 whose x equals y[i], and 0 to the others, for i < n, tail = 1<<(n%16) - 1.
+// See route4Go in vec_go.go for the loop it computes.
+//
+//go:noescape
+func route4AVX512(d00 *float32, d01 *float32, d10 *float32, d11 *float32, x00 *float32, x01 *float32, x10 *float32, x11 *float32, y *float32, grad *float32, n int, tail uint16)
+
 // max4AVX2 sets dst[i] = max(a[i], b[i], c[i], d[i]) for i < n, n a multiple of 8.
 // See max4Go in vec_go.go for the loop it computes.
 //
@@ -289,3 +295,9 @@ func colSumsAVX2x8(dst *float32, src *float32, ld int, rows int)
 //
 //go:noescape
 func maxPoolAVX2(dst *float32, src *float32, oh int, ow int, c int, w int)
+
+// route4AVX2 writes g[i] to the first of d00, d01, d10, d11 whose x equals y[i], and 0 to the others, for i < n, n a multiple of 8.
+// See route4Go in vec_go.go for the loop it computes.
+//
+//go:noescape
+func route4AVX2(d00 *float32, d01 *float32, d10 *float32, d11 *float32, x00 *float32, x01 *float32, x10 *float32, x11 *float32, y *float32, grad *float32, n int)

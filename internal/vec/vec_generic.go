@@ -25,3 +25,7 @@ func add(dst, src []float32) { addGo(dst, src) }
 func colSums(dst, src []float32) { colSumsGo(dst, src, len(dst), len(src)/len(dst)) }
 
 func adam(w, g, m, v []float32, b1, b2, lr, eps float32) { adamGo(w, g, m, v, b1, b2, lr, eps) }
+
+func unpool(dst, src, y, g []float32, oh, ow, c, w int) {
+	unpoolGo(dst, src, y, g, oh, ow, c, w, 0)
+}

@@ -78,3 +78,39 @@ func adamGo(w, g, m, v []float32, b1, b2, lr, eps float32) {
 		w[i] -= lr * mi / (float32(math.Sqrt(float64(vi))) + eps)
 	}
 }
+
+// route4Go sends each g[i] to the first of the four window positions whose
+// input x equals the pooled value y[i], writing 0 to the other three.
+func route4Go(d00, d01, d10, d11, x00, x01, x10, x11, y, g []float32) {
+	n := len(y)
+	d00, d01, d10, d11 = d00[:n], d01[:n], d10[:n], d11[:n]
+	x00, x01, x10, x11, g = x00[:n], x01[:n], x10[:n], x11[:n], g[:n]
+	for i, v := range y {
+		var a, b, c, d float32
+		switch {
+		case x00[i] == v:
+			a = g[i]
+		case x01[i] == v:
+			b = g[i]
+		case x10[i] == v:
+			c = g[i]
+		default:
+			d = g[i]
+		}
+		d00[i], d01[i], d10[i], d11[i] = a, b, c, d
+	}
+}
+
+// unpoolGo is Unpool2x2 for channels [c0, c).
+func unpoolGo(dst, src, y, g []float32, oh, ow, c, w, c0 int) {
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			i0 := (2*oy*w + 2*ox) * c
+			i1 := i0 + w*c
+			o := (oy*ow + ox) * c
+			route4Go(dst[i0+c0:i0+c], dst[i0+c+c0:i0+2*c], dst[i1+c0:i1+c], dst[i1+c+c0:i1+2*c],
+				src[i0+c0:i0+c], src[i0+c+c0:i0+2*c], src[i1+c0:i1+c], src[i1+c+c0:i1+2*c],
+				y[o+c0:o+c], g[o+c0:o+c])
+		}
+	}
+}

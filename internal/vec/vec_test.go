@@ -194,6 +194,69 @@ func TestMaxPool2x2(t *testing.T) {
 	})
 }
 
+// TestUnpool2x2 checks the backward pass of the pool: each window's
+// gradient lands at its first maximum, the other positions become 0, and
+// dropped rows and columns are untouched. Values are drawn from a few
+// levels so that ties between positions are common.
+func TestUnpool2x2(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		levels := func(rng *rand.Rand) float32 { return float32(rng.IntN(4)) }
+		dims := []int{0, 1, 2, 3, 4, 5, 7, 11}
+		channels := []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 64}
+		check := func(h, w, c int) {
+			t.Helper()
+			oh, ow := h/2, w/2
+			src := newGuarded(rng, h*w*c, levels)
+			y := make([]float32, oh*ow*c)
+			if oh > 0 && ow > 0 {
+				MaxPool2x2(y, src.data(), h, w, c)
+			}
+			g := newGuarded(rng, oh*ow*c, uniform)
+			dst := newGuarded(rng, h*w*c, func(*rand.Rand) float32 { return 99 })
+			Unpool2x2(dst.data(), src.data(), y, g.data(), h, w, c)
+			for yy := 0; yy < h; yy++ {
+				for xx := 0; xx < w; xx++ {
+					for ch := 0; ch < c; ch++ {
+						got := dst.data()[(yy*w+xx)*c+ch]
+						oy, ox := yy/2, xx/2
+						if oy >= oh || ox >= ow {
+							if got != 99 {
+								t.Fatalf("h=%d w=%d c=%d: dropped (%d,%d,%d) written", h, w, c, yy, xx, ch)
+							}
+							continue
+						}
+						o := (oy*ow+ox)*c + ch
+						first := -1
+						for k := 0; k < 4 && first < 0; k++ {
+							if src.data()[((2*oy+k/2)*w+2*ox+k%2)*c+ch] == y[o] {
+								first = k
+							}
+						}
+						want := float32(0)
+						if (yy-2*oy)*2+(xx-2*ox) == first {
+							want = g.data()[o]
+						}
+						if got != want {
+							t.Fatalf("h=%d w=%d c=%d: (%d,%d,%d) = %v, want %v", h, w, c, yy, xx, ch, got, want)
+						}
+					}
+				}
+			}
+			dst.checkGuards(t, fmt.Sprintf("h=%d w=%d c=%d dst", h, w, c))
+		}
+		for _, h := range dims {
+			for _, w := range dims {
+				for _, c := range channels {
+					check(h, w, c)
+				}
+			}
+		}
+		check(26, 26, 32)
+		check(11, 11, 64)
+	})
+}
+
 func TestAddBias(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))

@@ -92,6 +92,7 @@ func main() {
 			genColSums(is, r)
 		}
 		genMaxPool(is)
+		genRoute4(is)
 	}
 	Generate()
 }
@@ -500,4 +501,61 @@ func genMaxPool(is isa) {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// eqOQ is the VCMPPS predicate "equal, ordered, quiet": false for NaN,
+// like Go's ==.
+const eqOQ = 0x00
+
+func genRoute4(is isa) {
+	name := "route4" + is.name
+	TEXT(name, NOSPLIT, elemSig(is, "d00, d01, d10, d11, x00, x01, x10, x11, y, grad *float32"))
+	elemDoc(is, name, "writes g[i] to the first of d00, d01, d10, d11 whose x equals y[i], and 0 to the others,", "route4Go")
+	elementwise(is, name, []string{"d00", "d01", "d10", "d11", "x00", "x01", "x10", "x11", "y", "grad"}, func(p []GPVirtual, disp int, mask Op) {
+		at := func(i int) Mem { return Mem{Base: p[i], Disp: disp} }
+		y := load(at(8), mask)
+		g := load(at(9), mask)
+		if is.masked {
+			// kFirst[i] marks where x[i] is the first match; the last
+			// position takes what none of the others took.
+			k := []Op{K(), K(), K(), K()}
+			taken := K()
+			for i := 0; i < 3; i++ {
+				VCMPPS(U8(eqOQ), at(4+i), y, k[i])
+				if i > 0 {
+					KANDNW(k[i], taken, k[i]) // k &^ taken
+					KORW(taken, k[i], taken)
+				} else {
+					KMOVW(k[0], taken)
+				}
+			}
+			KNOTW(taken, k[3])
+			for i := 0; i < 4; i++ {
+				out := is.vec()
+				is.zero(out)
+				VMOVUPS(g, k[i], out) // merge: g where k, else the zeros
+				store(out, at(i), mask)
+			}
+			return
+		}
+		m := []VecVirtual{is.vec(), is.vec(), is.vec()}
+		taken := is.vec()
+		for i := 0; i < 3; i++ {
+			VCMPPS(U8(eqOQ), at(4+i), y, m[i])
+			if i > 0 {
+				VANDNPS(m[i], taken, m[i]) // m &^ taken
+				VORPS(taken, m[i], taken)
+			} else {
+				VMOVAPS(m[0], taken)
+			}
+		}
+		for i := 0; i < 3; i++ {
+			out := is.vec()
+			VANDPS(g, m[i], out)
+			store(out, at(i), nil)
+		}
+		out := is.vec()
+		VANDNPS(g, taken, out) // g &^ taken
+		store(out, at(3), nil)
+	})
 }

@@ -161,6 +161,40 @@ func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
 			}
 			return op
 		}
+	case *image.Gray16:
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := range lum {
+				lum[x] = float32(uint16(row[2*x])<<8|uint16(row[2*x+1])) / 0xffff
+			}
+			ones(alpha)
+			return true
+		}
+	case *image.NRGBA64:
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			op := true
+			for x := range lum {
+				p := row[8*x : 8*x+8]
+				c := func(i int) float32 { return float32(uint16(p[i])<<8|uint16(p[i+1])) / 0xffff }
+				a := c(6)
+				lum[x] = (0.299*c(0) + 0.587*c(2) + 0.114*c(4)) * a
+				alpha[x] = a
+				op = op && a == 1
+			}
+			return op
+		}
+	case *image.CMYK:
+		return func(y int, lum, alpha []float32) bool {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := range lum {
+				p := row[4*x : 4*x+4]
+				w := float32(255-p[3]) * k
+				lum[x] = w * (r601*float32(255-p[0]) + g601*float32(255-p[1]) + b601*float32(255-p[2]))
+			}
+			ones(alpha)
+			return true
+		}
 	case *image.Paletted:
 		pl := make([]float32, 256)
 		pa := make([]float32, 256)

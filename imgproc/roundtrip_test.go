@@ -73,6 +73,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, uint64(len(kind))))
 			var sum, sumRaw, sumNaive, worst float64
+			single := 0 // Segment finds exactly one digit
 			worst = 1
 			var dt time.Duration
 			for i, d := range ds {
@@ -90,6 +91,9 @@ func TestRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Errorf("digit %d (%d): %v", i, d.label, err)
 					continue
+				}
+				if gl, err := Segment(img); err == nil && len(gl) == 1 {
+					single++
 				}
 				want, err := Preprocess(grayOf(d.pix))
 				if err != nil {
@@ -110,8 +114,8 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 			mean := sum / float64(len(ds))
-			t.Logf("%-10s n=%d mean correlation %.3f (with raw MNIST %.3f; tutorial pipeline %.3f), worst %.3f, decode+preprocess %.1f ms/image",
-				kind, len(ds), mean, sumRaw/float64(len(ds)), sumNaive/float64(len(ds)), worst, float64(dt.Microseconds())/1000/float64(len(ds)))
+			t.Logf("%-10s n=%d mean correlation %.3f (with raw MNIST %.3f; tutorial pipeline %.3f), worst %.3f, Segment finds one digit %d/%d, decode+preprocess %.1f ms/image",
+				kind, len(ds), mean, sumRaw/float64(len(ds)), sumNaive/float64(len(ds)), worst, single, len(ds), float64(dt.Microseconds())/1000/float64(len(ds)))
 			if mean < 0.8 {
 				t.Errorf("mean correlation %.3f < 0.8", mean)
 			}

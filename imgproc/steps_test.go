@@ -76,6 +76,9 @@ func TestLumaPlaneFastPaths(t *testing.T) {
 	gray := image.NewGray(rect)
 	ycc := image.NewYCbCr(rect, image.YCbCrSubsampleRatio444)
 	nycca := image.NewNYCbCrA(rect, image.YCbCrSubsampleRatio444)
+	gray16 := image.NewGray16(rect)
+	nrgba64 := image.NewNRGBA64(rect)
+	cmyk := image.NewCMYK(rect)
 	pal := image.NewPaletted(rect, color.Palette{color.Black, color.White, color.NRGBA{255, 0, 0, 128}, color.Transparent})
 	for y := rect.Min.Y; y < rect.Max.Y; y++ {
 		for x := rect.Min.X; x < rect.Max.X; x++ {
@@ -89,11 +92,15 @@ func TestLumaPlaneFastPaths(t *testing.T) {
 			nycca.Cb[nycca.COffset(x, y)], nycca.Cr[nycca.COffset(x, y)] = cb, cr
 			nycca.A[nycca.AOffset(x, y)] = c.A
 			pal.SetColorIndex(x, y, uint8(r.IntN(4)))
+			gray16.Set(x, y, c)
+			nrgba64.Set(x, y, c)
+			cc, mm, yy2, kk := color.RGBToCMYK(c.R, c.G, c.B)
+			cmyk.SetCMYK(x, y, color.CMYK{cc, mm, yy2, kk})
 		}
 	}
 	// generic hides the concrete type so lumaPlane goes through At.
 	type generic struct{ image.Image }
-	for _, img := range []image.Image{nrgba, rgba, gray, ycc, nycca, pal} {
+	for _, img := range []image.Image{nrgba, rgba, gray, ycc, nycca, pal, gray16, nrgba64, cmyk} {
 		for _, side := range []int{1000, 16, 7} {
 			fast, f1 := lumaPlane(img, side)
 			slow, f2 := lumaPlane(generic{img}, side)
@@ -490,5 +497,24 @@ func TestFlattenSurround(t *testing.T) {
 	}
 	if flattenSurround(fill(300, 300, 0.9)) {
 		t.Error("a blank page was taken for a sheet on a desk")
+	}
+}
+
+// TestManySpecks checks that an image peppered with thousands of specks is
+// handled (it used to take time quadratic in the specks).
+func TestManySpecks(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	g := image.NewGray(image.Rect(0, 0, 640, 480))
+	for i := range g.Pix {
+		g.Pix[i] = 250
+		if r.IntN(20) == 0 {
+			g.Pix[i] = 0
+		}
+	}
+	if _, err := Preprocess(g); err != nil && !errors.Is(err, ErrNoInk) {
+		t.Error(err)
+	}
+	if _, err := Segment(g); err != nil && !errors.Is(err, ErrNoInk) {
+		t.Error(err)
 	}
 }

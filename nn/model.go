@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"digitnet/internal/matmul"
 )
@@ -192,42 +193,37 @@ func (m *Model) Predict(x []float32, n int, probs []float32) error {
 		return fmt.Errorf("nn: predict %d samples: have %d inputs and %d outputs, need %d and %d",
 			n, len(x), len(probs), n*in, n*classes)
 	}
-	chunks := (n + predictChunk - 1) / predictChunk
-	run := func(c int, pool *sync.Pool, serial bool) {
-		w, _ := pool.Get().(*worker)
-		if w == nil {
-			w = m.newWorker(serial)
-		}
-		lo, hi := c*predictChunk, min(n, (c+1)*predictChunk)
-		logits := m.forward(w, x[lo*in:hi*in], hi-lo)
-		softmax(probs[lo*classes:hi*classes], logits, hi-lo, classes)
-		pool.Put(w)
-	}
-	if chunks <= 1 {
+	if n <= predictChunk {
+		// The common case, one image or a few: no goroutines, no allocation.
 		if n > 0 {
-			run(0, &m.workers, false)
+			m.predictChunk(x, n, probs, &m.workers, false)
 		}
 		return nil
 	}
-	var next sync.Mutex
-	c := 0
+	chunks := (n + predictChunk - 1) / predictChunk
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(chunks, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
-			for {
-				next.Lock()
-				mine := c
-				c++
-				next.Unlock()
-				if mine >= chunks {
-					return
-				}
-				run(mine, &m.serial, true)
+			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+				lo, hi := c*predictChunk, min(n, (c+1)*predictChunk)
+				m.predictChunk(x[lo*in:hi*in], hi-lo, probs[lo*classes:hi*classes], &m.serial, true)
 			}
 		})
 	}
 	wg.Wait()
 	return nil
+}
+
+// predictChunk runs n samples on a worker from pool.
+func (m *Model) predictChunk(x []float32, n int, probs []float32, pool *sync.Pool, serial bool) {
+	w, _ := pool.Get().(*worker)
+	if w == nil {
+		w = m.newWorker(serial)
+	}
+	logits := m.forward(w, x, n)
+	softmax(probs, logits, n, m.Classes())
+	pool.Put(w)
 }
 
 // softmax writes the row-wise softmax of logits (n × k) into p, subtracting

@@ -142,7 +142,7 @@ func Load(ctx context.Context, opt Options) (train, test *Set, dir string, err e
 		d, err := goModuleDir(ctx, opt)
 		if err == nil {
 			d = filepath.Join(d, "data")
-			log.Info("mnist: trying the Go module cache", "dir", d)
+			log.Debug("mnist: trying the Go module cache", "dir", d)
 			train, test, err = Open(d)
 			if err == nil {
 				return train, test, d, nil
@@ -200,7 +200,7 @@ func goModuleDir(ctx context.Context, opt Options) (string, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	opt.logger().Info("mnist: asking the go command for the module", "module", GoModule)
+	opt.logger().Debug("mnist: asking the go command for the module", "module", GoModule)
 	cmd := exec.CommandContext(ctx, bin, "mod", "download", "-json", GoModule)
 	cmd.Dir = tmp
 	// If go leaves a child (git, say) holding its output open after the

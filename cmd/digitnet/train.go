@@ -123,7 +123,17 @@ func checkWritable(path string) error {
 }
 
 func loadMNIST(ctx context.Context, dir string, e env) (trainSet, testSet *mnist.Set, err error) {
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Downloads and warnings only, without timestamps: this is a terminal
+	// program, not a service.
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
+		Level: slog.LevelInfo,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
 	trainSet, testSet, _, err = mnist.Load(ctx, mnist.Options{Dir: dir, Getenv: e.getenv, Logger: log})
 	return trainSet, testSet, err
 }

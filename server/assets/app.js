@@ -370,7 +370,9 @@ fetch("api/v1/model")
     const parts = [];
     if (m.parameters) parts.push(`<strong>${m.parameters.toLocaleString("en-US")}</strong> parameters`);
     if (m.test_accuracy) parts.push(`<strong>${(m.test_accuracy * 100).toFixed(2)}%</strong> MNIST test accuracy`);
-    if (m.architecture && m.architecture.length) parts.push(`${m.architecture.length} layers`);
+    // Count the layers with weights, as people do ("a 4-layer CNN").
+    const weighted = (m.architecture || []).filter((l) => /^(conv|dense)/.test(l)).length;
+    if (weighted) parts.push(`${weighted}-layer CNN`);
     el.innerHTML = parts.join(" · ");
     if (m.architecture) el.title = m.architecture.join(" → ");
   })

@@ -286,30 +286,72 @@ func upsample(g plane, b, w, h int) plane {
 
 // rankFilter replaces each value by the minimum (take=min) or maximum
 // (take=max) over the (2r+1)^2 square around it, clipped at the edges.
-// Square windows are separable.
+// Square windows are separable, and each 1-D pass uses the van Herk /
+// Gil-Werman algorithm: three take calls per value whatever r is, where
+// the direct loop cost 2r+1 (the filter dominated preprocessing).
 func rankFilter(pl plane, r int, take func(a, b float32) float32) plane {
+	if r <= 0 {
+		out := newPlane(pl.w, pl.h)
+		copy(out.p, pl.p)
+		return out
+	}
+	n := max(pl.w, pl.h)
+	buf := newLine(n, r)
 	tmp := newPlane(pl.w, pl.h)
 	for y := range pl.h {
-		row := pl.p[y*pl.w : (y+1)*pl.w]
-		for x := range row {
-			v := row[x]
-			for i := max(0, x-r); i <= min(pl.w-1, x+r); i++ {
-				v = take(v, row[i])
-			}
-			tmp.p[y*pl.w+x] = v
-		}
+		buf.filter(tmp.p[y*pl.w:(y+1)*pl.w], pl.p[y*pl.w:(y+1)*pl.w], r, take)
 	}
 	out := newPlane(pl.w, pl.h)
-	for y := range pl.h {
-		for x := range pl.w {
-			v := tmp.p[y*pl.w+x]
-			for j := max(0, y-r); j <= min(pl.h-1, y+r); j++ {
-				v = take(v, tmp.p[j*pl.w+x])
-			}
-			out.p[y*pl.w+x] = v
+	col := make([]float32, pl.h)
+	res := make([]float32, pl.h)
+	for x := range pl.w {
+		for y := range pl.h {
+			col[y] = tmp.p[y*pl.w+x]
+		}
+		buf.filter(res, col, r, take)
+		for y := range pl.h {
+			out.p[y*pl.w+x] = res[y]
 		}
 	}
 	return out
+}
+
+// line holds the scratch of one van Herk / Gil-Werman pass.
+type line struct{ pad, g, h []float32 }
+
+func newLine(n, r int) *line {
+	m := n + 2*r
+	return &line{make([]float32, m), make([]float32, m), make([]float32, m)}
+}
+
+// filter writes to dst the take-reduction of src over windows of 2r+1
+// values centred on each position, clipped at the ends. Clipping equals
+// padding with copies of the end values, since min and max ignore repeats.
+func (l *line) filter(dst, src []float32, r int, take func(a, b float32) float32) {
+	n, w := len(src), 2*r+1
+	m := n + 2*r
+	pad, g, h := l.pad[:m], l.g[:m], l.h[:m]
+	for i := range pad {
+		pad[i] = src[min(max(i-r, 0), n-1)]
+	}
+	// g: running reduction from each block's start; h: from each block's end.
+	for i := 0; i < m; i++ {
+		if i%w == 0 {
+			g[i] = pad[i]
+		} else {
+			g[i] = take(g[i-1], pad[i])
+		}
+	}
+	for i := m - 1; i >= 0; i-- {
+		if i == m-1 || (i+1)%w == 0 {
+			h[i] = pad[i]
+		} else {
+			h[i] = take(h[i+1], pad[i])
+		}
+	}
+	for x := range n {
+		dst[x] = take(h[x], g[x+w-1])
+	}
 }
 
 func minf(a, b float32) float32 { return min(a, b) }

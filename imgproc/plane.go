@@ -295,23 +295,46 @@ func rankFilter(pl plane, r int, take func(a, b float32) float32) plane {
 		copy(out.p, pl.p)
 		return out
 	}
-	n := max(pl.w, pl.h)
-	buf := newLine(n, r)
+	// take is min or max; the loops below use the builtins (see filter).
+	isMax := take(0, 1) == 1
+	buf := newLine(pl.w, r)
 	tmp := newPlane(pl.w, pl.h)
 	for y := range pl.h {
-		buf.filter(tmp.p[y*pl.w:(y+1)*pl.w], pl.p[y*pl.w:(y+1)*pl.w], r, take)
+		buf.filter(tmp.p[y*pl.w:(y+1)*pl.w], pl.p[y*pl.w:(y+1)*pl.w], r, isMax)
+	}
+	// The vertical pass runs the same algorithm on whole rows at a time,
+	// so every loop walks memory in order.
+	w, m := 2*r+1, pl.h+2*r
+	row := func(p []float32, y int) []float32 { return p[y*pl.w : (y+1)*pl.w] }
+	src := func(y int) []float32 { return row(tmp.p, min(max(y-r, 0), pl.h-1)) }
+	g, h := make([]float32, m*pl.w), make([]float32, m*pl.w)
+	reduce := func(dst, a, b []float32) {
+		b = b[:len(a)]
+		dst = dst[:len(a)]
+		if isMax {
+			for i, v := range a {
+				dst[i] = max(v, b[i])
+			}
+		} else {
+			for i, v := range a {
+				dst[i] = min(v, b[i])
+			}
+		}
+	}
+	for b := 0; b < m; b += w {
+		e := min(b+w, m)
+		copy(row(g, b), src(b))
+		for y := b + 1; y < e; y++ {
+			reduce(row(g, y), row(g, y-1), src(y))
+		}
+		copy(row(h, e-1), src(e-1))
+		for y := e - 2; y >= b; y-- {
+			reduce(row(h, y), row(h, y+1), src(y))
+		}
 	}
 	out := newPlane(pl.w, pl.h)
-	col := make([]float32, pl.h)
-	res := make([]float32, pl.h)
-	for x := range pl.w {
-		for y := range pl.h {
-			col[y] = tmp.p[y*pl.w+x]
-		}
-		buf.filter(res, col, r, take)
-		for y := range pl.h {
-			out.p[y*pl.w+x] = res[y]
-		}
+	for y := range pl.h {
+		reduce(row(out.p, y), row(h, y), row(g, y+w-1))
 	}
 	return out
 }
@@ -324,33 +347,50 @@ func newLine(n, r int) *line {
 	return &line{make([]float32, m), make([]float32, m), make([]float32, m)}
 }
 
-// filter writes to dst the take-reduction of src over windows of 2r+1
-// values centred on each position, clipped at the ends. Clipping equals
-// padding with copies of the end values, since min and max ignore repeats.
-func (l *line) filter(dst, src []float32, r int, take func(a, b float32) float32) {
+// filter writes to dst the min (or, if isMax, the max) of src over
+// windows of 2r+1 values centred on each position, clipped at the ends.
+// Clipping equals padding with copies of the end values, since min and max
+// ignore repeats. The two cases are spelt out so that each loop uses the
+// builtin directly: a call through a func value per comparison cost more
+// than the rest of the filter.
+func (l *line) filter(dst, src []float32, r int, isMax bool) {
 	n, w := len(src), 2*r+1
 	m := n + 2*r
 	pad, g, h := l.pad[:m], l.g[:m], l.h[:m]
 	for i := range pad {
 		pad[i] = src[min(max(i-r, 0), n-1)]
 	}
+	dst = dst[:n]
 	// g: running reduction from each block's start; h: from each block's end.
-	for i := 0; i < m; i++ {
-		if i%w == 0 {
-			g[i] = pad[i]
+	for b := 0; b < m; b += w {
+		e := min(b+w, m)
+		g[b], h[e-1] = pad[b], pad[e-1]
+		if isMax {
+			for i := b + 1; i < e; i++ {
+				g[i] = max(g[i-1], pad[i])
+			}
+			for i := e - 2; i >= b; i-- {
+				h[i] = max(h[i+1], pad[i])
+			}
 		} else {
-			g[i] = take(g[i-1], pad[i])
+			for i := b + 1; i < e; i++ {
+				g[i] = min(g[i-1], pad[i])
+			}
+			for i := e - 2; i >= b; i-- {
+				h[i] = min(h[i+1], pad[i])
+			}
 		}
 	}
-	for i := m - 1; i >= 0; i-- {
-		if i == m-1 || (i+1)%w == 0 {
-			h[i] = pad[i]
-		} else {
-			h[i] = take(h[i+1], pad[i])
+	g = g[w-1 : w-1+n]
+	h = h[:n]
+	if isMax {
+		for x := range dst {
+			dst[x] = max(h[x], g[x])
 		}
-	}
-	for x := range n {
-		dst[x] = take(h[x], g[x+w-1])
+	} else {
+		for x := range dst {
+			dst[x] = min(h[x], g[x])
+		}
 	}
 }
 

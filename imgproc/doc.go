@@ -25,8 +25,10 @@
 //	threshold        noise floor from the border, then Otsu above it and at
 //	                 least a third of the strongest ink (drops ruled lines,
 //	                 UI chrome)
+//	removeRuledLines evenly spaced page-wide lines (ruled or squared paper)
+//	                 erased, except where strokes cross them
 //	components       8-connected components; specks far from the digit and
-//	                 page-wide lines dropped
+//	                 page-wide lines (also broken ones) dropped
 //	normaliseStroke  stroke width from the area/edge ratio, grown (or thinned)
 //	                 to MNIST's median at the working resolution, using a
 //	                 distance transform

@@ -102,6 +102,7 @@ func analyse(img image.Image) (*analysis, error) {
 			return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
 		}
 	}
+	removeRuledLines(ink, thresh)
 	labels, comps := components(ink, thresh)
 	markLines(comps, ink.w, ink.h)
 	return &analysis{ink: ink, f: f, origin: b.Min, floor: floor, thresh: thresh, labels: labels, comps: comps}, nil

@@ -48,13 +48,47 @@ func components(ink plane, t float32) ([]int32, []component) {
 }
 
 // markLines flags components that run across most of the page and are thin:
-// ruled lines, the edge of a sheet, a table border. A digit's own bar (the
-// top of a 5 or 7) is never that long relative to its thickness.
+// ruled lines, a notebook's margin line, the edge of a sheet, a table
+// border. A line the threshold broke into pieces counts when its pieces,
+// lined up, span the page. A digit's own bar (the top of a 5 or 7) is never
+// that long relative to its thickness. If little else was found, lines are
+// left unflagged: a tight crop of a thin 1 is all there is.
 func markLines(comps []component, w, h int) {
-	for i := range comps {
-		b := comps[i].box
-		comps[i].line = (b.Dx()*100 >= 85*w && b.Dy()*12 <= b.Dx()) ||
-			(b.Dy()*100 >= 85*h && b.Dx()*12 <= b.Dy())
+	mark := func(long func(image.Rectangle) int, thick func(image.Rectangle) int, lo, hi func(image.Rectangle) int, span int) {
+		var thin []int
+		for i, c := range comps {
+			if thick(c.box)*8 <= long(c.box) {
+				thin = append(thin, i)
+			}
+		}
+		for _, i := range thin {
+			total := 0
+			for _, j := range thin { // pieces on the same line
+				if min(hi(comps[i].box), hi(comps[j].box)) > max(lo(comps[i].box), lo(comps[j].box)) {
+					total += long(comps[j].box)
+				}
+			}
+			if total*100 >= 85*span && thick(comps[i].box)*12 <= total {
+				comps[i].line = true
+			}
+		}
+	}
+	dx := func(r image.Rectangle) int { return r.Dx() }
+	dy := func(r image.Rectangle) int { return r.Dy() }
+	mark(dx, dy, func(r image.Rectangle) int { return r.Min.Y }, func(r image.Rectangle) int { return r.Max.Y }, w)
+	mark(dy, dx, func(r image.Rectangle) int { return r.Min.X }, func(r image.Rectangle) int { return r.Max.X }, h)
+	var lines, other int
+	for _, c := range comps {
+		if c.line {
+			lines = max(lines, c.area)
+		} else {
+			other += c.area
+		}
+	}
+	if other*10 < lines {
+		for i := range comps {
+			comps[i].line = false
+		}
 	}
 }
 

@@ -518,3 +518,74 @@ func TestManySpecks(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestRemoveRuledLines(t *testing.T) {
+	const w, h = 300, 200
+	page := func(lines int) plane {
+		p := newPlane(w, h)
+		for k := range lines {
+			y := 20 + 40*k
+			for x := range w {
+				for d := range 4 { // a thick line: the crossing test must look past it
+					p.p[(y+d)*w+x] = 0.8
+				}
+			}
+		}
+		for y := 10; y < 190; y++ { // a stroke crossing them
+			for x := 150; x < 156; x++ {
+				p.p[y*w+x] = 0.9
+			}
+		}
+		return p
+	}
+	p := page(5)
+	removeRuledLines(p, 0.5)
+	if v := p.p[60*w+50]; v != 0 {
+		t.Errorf("ruled line left: %v", v)
+	}
+	for y := 10; y < 190; y++ {
+		if p.p[y*w+152] != 0.9 {
+			t.Fatalf("stroke cut at y=%d", y)
+		}
+	}
+	// Three lines are not a ruling: a tight crop of a Z-like 2 has two bars,
+	// "111" three strokes.
+	p = page(3)
+	removeRuledLines(p, 0.5)
+	if v := p.p[60*w+50]; v != 0.8 {
+		t.Errorf("three bars were removed")
+	}
+	// Squared paper: columns too.
+	p = newPlane(w, h)
+	for i := range w * h {
+		if (i%w)%25 == 0 || (i/w)%25 == 0 {
+			p.p[i] = 0.7
+		}
+	}
+	removeRuledLines(p, 0.5)
+	for i, v := range p.p {
+		if v != 0 {
+			t.Fatalf("grid left at (%d,%d)", i%w, i/w)
+		}
+	}
+}
+
+func TestMarkLinesPiecesAndAlone(t *testing.T) {
+	// A margin line broken in three, and a digit-sized blob.
+	comps := []component{
+		{area: 200, box: image.Rect(30, 0, 32, 100)},
+		{area: 200, box: image.Rect(30, 102, 32, 200)},
+		{area: 190, box: image.Rect(31, 203, 33, 300)},
+		{area: 3000, box: image.Rect(100, 100, 160, 200)},
+	}
+	markLines(comps, 400, 300)
+	if !comps[0].line || !comps[1].line || !comps[2].line || comps[3].line {
+		t.Errorf("broken margin line: %v %v %v, blob %v", comps[0].line, comps[1].line, comps[2].line, comps[3].line)
+	}
+	// A thin 1 cropped tight is all there is: not a line.
+	one := []component{{area: 600, box: image.Rect(0, 0, 3, 200)}, {area: 2, box: image.Rect(1, 1, 2, 3)}}
+	markLines(one, 3, 200)
+	if one[0].line {
+		t.Error("a lone 1 was taken for a line")
+	}
+}

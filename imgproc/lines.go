@@ -1,0 +1,140 @@
+package imgproc
+
+import "slices"
+
+// removeRuledLines erases ruled or squared paper lines from ink: rows (or
+// columns) where ink runs across 85% of the image, at least four of them,
+// evenly spaced. Pixels where a stroke crosses the line (ink just above and
+// just below it) are kept, so digits are not cut. Faint lines already fall
+// below the threshold; this catches dark ones, and faint ones next to faint
+// pencil. Evenly spaced repetition is what tells a ruling from a digit's own
+// bar, which in a tight crop also spans the image.
+func removeRuledLines(ink plane, t float32) {
+	line := make([]bool, len(ink.p))
+	rowBand := findLines(ink, t, true, line)
+	colBand := findLines(ink, t, false, line)
+	if rowBand == nil && colBand == nil {
+		return
+	}
+	// A line pixel stays where a stroke crosses the line: ink that is not
+	// itself line just beyond both sides of the line's band.
+	on := func(x, y int) bool {
+		return x >= 0 && y >= 0 && x < ink.w && y < ink.h && ink.p[y*ink.w+x] > t && !line[y*ink.w+x]
+	}
+	across := func(x, y int) bool { return on(x-1, y) || on(x, y) || on(x+1, y) }
+	down := func(x, y int) bool { return on(x, y-1) || on(x, y) || on(x, y+1) }
+	for i, l := range line {
+		if !l {
+			continue
+		}
+		x, y := i%ink.w, i/ink.w
+		if rowBand != nil && rowBand[y][1] >= 0 && across(x, rowBand[y][0]-2) && across(x, rowBand[y][1]+2) {
+			continue
+		}
+		if colBand != nil && colBand[x][1] >= 0 && down(colBand[x][0]-2, y) && down(colBand[x][1]+2, y) {
+			continue
+		}
+		ink.p[i] = 0
+	}
+	// The lines' soft edges, which the threshold left, go too.
+	for i, v := range ink.p {
+		if v > 0 && v <= t {
+			x, y := i%ink.w, i/ink.w
+			if (y > 0 && line[i-ink.w]) || (y < ink.h-1 && line[i+ink.w]) || (x > 0 && line[i-1]) || (x < ink.w-1 && line[i+1]) {
+				ink.p[i] = 0
+			}
+		}
+	}
+}
+
+// findLines marks in line the pixels of evenly spaced long lines in one
+// direction (rows when rows is true). It returns, for each row (column),
+// the first and last row of the band it belongs to ({-1, -1} if none), or
+// nil when there is no ruling.
+func findLines(ink plane, t float32, rows bool, line []bool) [][2]int {
+	n, m := ink.h, ink.w // n lines of m pixels
+	idx := func(j, i int) int { return j*ink.w + i }
+	if !rows {
+		n, m = ink.w, ink.h
+		idx = func(j, i int) int { return i*ink.w + j }
+	}
+	if m < 40 || n < 20 {
+		return nil
+	}
+	on := func(j, i int) bool { return j >= 0 && j < n && ink.p[idx(j, i)] > t }
+	// long[j] lists the spans of runs covering 85% of line j, with gaps of
+	// up to 3 pixels bridged (a faint line thresholded in pieces).
+	long := make([][][2]int, n)
+	hasRun := make([]bool, n)
+	for j := range n {
+		start, last := -1, -10
+		for i := 0; i <= m; i++ {
+			if i < m && on(j, i) {
+				if i-last > 4 {
+					if start >= 0 && last-start+1 >= m*85/100 {
+						long[j] = append(long[j], [2]int{start, last})
+					}
+					start = i
+				}
+				last = i
+			}
+		}
+		if start >= 0 && last-start+1 >= m*85/100 {
+			long[j] = append(long[j], [2]int{start, last})
+		}
+		hasRun[j] = len(long[j]) > 0
+	}
+	// Bands of consecutive lines, thin ones only.
+	var bands [][2]int
+	maxThick := max(4, n/40)
+	for j := 0; j < n; {
+		if !hasRun[j] {
+			j++
+			continue
+		}
+		k := j
+		for k < n && hasRun[k] {
+			k++
+		}
+		if k-j <= maxThick {
+			bands = append(bands, [2]int{j, k - 1})
+		}
+		j = k
+	}
+	if len(bands) < 4 {
+		return nil
+	}
+	var gaps []int
+	for b := 1; b < len(bands); b++ {
+		gaps = append(gaps, (bands[b][0]+bands[b][1]-bands[b-1][0]-bands[b-1][1])/2)
+	}
+	sorted := slices.Clone(gaps)
+	slices.Sort(sorted)
+	med := sorted[len(sorted)/2]
+	even := 0
+	for _, g := range gaps {
+		if g*10 >= med*8 && g*10 <= med*12 {
+			even++
+		}
+	}
+	if even*10 < len(gaps)*7 {
+		return nil
+	}
+	band := make([][2]int, n)
+	for j := range band {
+		band[j] = [2]int{-1, -1}
+	}
+	for _, b := range bands {
+		for j := b[0]; j <= b[1]; j++ {
+			band[j] = b
+			for _, s := range long[j] {
+				for i := s[0]; i <= s[1]; i++ {
+					if on(j, i) {
+						line[idx(j, i)] = true
+					}
+				}
+			}
+		}
+	}
+	return band
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 	_ "image/gif" // first frame of GIFs
 	_ "image/jpeg"
@@ -97,7 +98,25 @@ func Decode(r io.Reader, lim Limits) (image.Image, string, error) {
 			img = orient(img, o)
 		}
 	}
+	if p, ok := img.(*image.Paletted); ok {
+		padPalette(p)
+	}
 	return img, format, nil
+}
+
+// padPalette extends p's palette with opaque black up to its largest pixel
+// index. Some decoders (x/image/tiff) return pixels indexing past the
+// palette of a malformed file, and image.Paletted.At then panics in the
+// caller (see github.com/golang/go issue tracker and buckket/go-blurhash#5).
+// PNG's decoder pads the same way.
+func padPalette(p *image.Paletted) {
+	var top uint8
+	for _, i := range p.Pix {
+		top = max(top, i)
+	}
+	for len(p.Palette) <= int(top) {
+		p.Palette = append(p.Palette, color.RGBA{A: 0xff})
+	}
 }
 
 func orUnknown(format string, data []byte) string {

@@ -347,3 +347,21 @@ func FuzzExifOrientation(f *testing.F) {
 		}
 	})
 }
+
+// TestPadPalette checks that a paletted image whose pixels index past its
+// palette (as x/image/tiff can return for a malformed file, see
+// buckket/go-blurhash#5) can be read with At after Decode pads it.
+func TestPadPalette(t *testing.T) {
+	p := image.NewPaletted(image.Rect(0, 0, 8, 8), color.Palette{color.White, color.Black})
+	p.Pix[9] = 70 // past the two colours
+	padPalette(p)
+	if len(p.Palette) != 71 {
+		t.Fatalf("palette has %d colours, want 71", len(p.Palette))
+	}
+	if r, g, b, a := p.At(1, 1).RGBA(); r != 0 || g != 0 || b != 0 || a != 0xffff {
+		t.Errorf("padded colour %v %v %v %v, want opaque black", r, g, b, a)
+	}
+	if _, err := Preprocess(p); err != nil && !errors.Is(err, ErrNoInk) {
+		t.Error(err)
+	}
+}

@@ -21,7 +21,9 @@
 //	                 coarse median background when lighting is uneven
 //	inkMap           background by a morphological opening on a coarse grid
 //	                 (a single level when the border says the page is evenly
-//	                 lit), subtracted and divided out: lighting, tinted paper
+//	                 lit), subtracted and divided out: lighting, tinted paper;
+//	inkMapFine       then, on unevenly lit pages, again at full resolution
+//	                 with a window three strokes wide (sharp shadow edges)
 //	threshold        noise floor from the border, then Otsu above it and at
 //	                 least a third of the strongest ink (drops ruled lines,
 //	                 UI chrome)

@@ -8,9 +8,10 @@ package imgproc
 // A sheet is the largest 8-connected region of light cells on the coarse
 // grid (Otsu's split), when the image border is mostly dark, the region is
 // a solid block (light cells fill at least 70% of its bounding box, which
-// covers at least a quarter of the image) and what is dark inside it (the
-// writing) is a small part of it. A light digit on a dark background is
-// thin strokes, not a solid block, and is left alone.
+// covers at least a quarter of the image), what is dark inside it (the
+// writing) is a small part of it, and there is more writing on it than
+// around it. A light digit on a dark background is thin strokes, not a
+// solid block, and is left alone.
 func flattenSurround(lum plane) bool {
 	b := grid(lum.w, lum.h)
 	if b < 2 {
@@ -150,9 +151,41 @@ func flattenSurround(lum plane) bool {
 		ph.add(v)
 	}
 	level := ph.quantile(0.5)
+	// The writing must be on the sheet: a digit in a shadow that covers
+	// most of the border, beside a lit patch, is not on a desk.
+	in := func(x, y int) bool { return inner[min(y/b, g.h-1)*g.w+min(x/b, g.w-1)] }
+	sh := newHistogram(0, 1, 256)
 	for y := range lum.h {
 		for x := range lum.w {
-			if !inner[min(y/b, g.h-1)*g.w+min(x/b, g.w-1)] {
+			if !in(x, y) {
+				sh.add(lum.p[y*lum.w+x])
+			}
+		}
+	}
+	surround := sh.quantile(0.5)
+	var inkIn, nIn, inkOut, nOut float64
+	for y := range lum.h {
+		for x := range lum.w {
+			v := lum.p[y*lum.w+x]
+			if in(x, y) {
+				nIn++
+				if v < 0.6*level {
+					inkIn++
+				}
+			} else {
+				nOut++
+				if v < 0.6*surround {
+					inkOut++
+				}
+			}
+		}
+	}
+	if inkIn/max(1, nIn) < inkOut/max(1, nOut) {
+		return false
+	}
+	for y := range lum.h {
+		for x := range lum.w {
+			if !in(x, y) {
 				lum.p[y*lum.w+x] = level
 			}
 		}

@@ -102,6 +102,19 @@ func analyse(img image.Image) (*analysis, error) {
 			return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
 		}
 	}
+	// The coarse background blurs a sharp shadow's edge over a grid cell,
+	// leaving a band of false ink. Where the page is not evenly lit, open
+	// the image again at full resolution with a window three strokes wide:
+	// it follows the shadow's edge and still removes every stroke.
+	if radius != math.MaxInt {
+		side := max(7, int(math.Ceil(3*mainStrokeWidth(ink, thresh))))
+		if side < (2*radius+1)*grid(ink.w, ink.h) {
+			ink = inkMapFine(lum, dark, side/2)
+			if floor, thresh, ok = threshold(ink); !ok {
+				return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
+			}
+		}
+	}
 	removeRuledLines(ink, thresh)
 	labels, comps := components(ink, thresh)
 	markLines(comps, ink.w, ink.h)
@@ -163,7 +176,41 @@ func evenlyLit(lum plane, dark bool) bool {
 		hi := b.quantile(1)
 		ink = b.fraction(med+0.5*(hi-med), hi)
 	}
-	return paper >= 0.4 && paper+ink >= 0.75
+	if paper < 0.4 || paper+ink < 0.75 {
+		return false
+	}
+	// Strokes cross the border in short runs; a shadow or a dark corner
+	// lies along it.
+	var run, longest int
+	for _, v := range perimeter(lum) {
+		if v < med-0.04 || v > med+0.04 {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest*100 <= 15*2*(lum.w+lum.h)
+}
+
+// perimeter returns the outermost pixels of lum, clockwise from the top
+// left corner.
+func perimeter(lum plane) []float32 {
+	w, h := lum.w, lum.h
+	var out []float32
+	for x := range w {
+		out = append(out, lum.p[x])
+	}
+	for y := 1; y < h; y++ {
+		out = append(out, lum.p[y*w+w-1])
+	}
+	for x := w - 2; x >= 0 && h > 1; x-- {
+		out = append(out, lum.p[(h-1)*w+x])
+	}
+	for y := h - 2; y >= 1 && w > 1; y-- {
+		out = append(out, lum.p[y*w])
+	}
+	return out
 }
 
 // borderHistogram returns the histogram of a frame 2% wide around lum.
@@ -245,6 +292,42 @@ func inkMap(lum plane, dark bool, radius int) plane {
 		v.p[i] = (v.p[i] - bg.p[i]) / max(0.15, 1-bg.p[i])
 	}
 	return v
+}
+
+// inkMapFine is inkMap with the opening done at full resolution with a
+// (2r+1)^2 window.
+func inkMapFine(lum plane, dark bool, r int) plane {
+	v := newPlane(lum.w, lum.h)
+	for i, l := range lum.p {
+		if dark {
+			v.p[i] = 1 - l
+		} else {
+			v.p[i] = l
+		}
+	}
+	bg := rankFilter(rankFilter(v, r, minf), r, maxf)
+	for i := range v.p {
+		v.p[i] = (v.p[i] - bg.p[i]) / max(0.15, 1-bg.p[i])
+	}
+	return v
+}
+
+// mainStrokeWidth estimates the stroke width of ink > t over the big
+// components that are not ruled lines (specks and lines would pull it down).
+func mainStrokeWidth(ink plane, t float32) float64 {
+	labels, comps := components(ink, t)
+	markLines(comps, ink.w, ink.h)
+	biggest := 0
+	for _, c := range comps {
+		if !c.line {
+			biggest = max(biggest, c.area)
+		}
+	}
+	mask := make([]bool, len(labels))
+	for i, l := range labels {
+		mask[i] = l > 0 && !comps[l-1].line && comps[l-1].area*5 >= biggest && comps[l-1].area >= 20
+	}
+	return strokeWidth(mask, ink.w, ink.h)
 }
 
 // minContrast is the weakest ink accepted: a pencil line on paper is about

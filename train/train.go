@@ -161,7 +161,7 @@ type preparer struct {
 }
 
 type augmenter struct {
-	a     *augment.Augmenter
+	aug   *augment.Augmenter
 	src   *rand.PCG
 	rng   *rand.Rand
 	plain []float32
@@ -172,7 +172,7 @@ func newPreparer(set *mnist.Set, cfg Config) *preparer {
 	if cfg.Augment != nil {
 		for range runtime.GOMAXPROCS(0) {
 			src := rand.NewPCG(0, 0)
-			p.aug = append(p.aug, &augmenter{a: augment.New(*cfg.Augment), src: src, rng: rand.New(src),
+			p.aug = append(p.aug, &augmenter{aug: augment.New(*cfg.Augment), src: src, rng: rand.New(src),
 				plain: make([]float32, set.Rows*set.Cols)})
 		}
 	}
@@ -202,7 +202,7 @@ func (p *preparer) batch(x []float32, labels []uint8, idx []int, epoch int) {
 				id := idx[i]
 				toFloat(a.plain, p.set.Image(id))
 				a.src.Seed(p.seed, uint64(epoch)<<32|uint64(id))
-				a.a.Apply(x[i*size:(i+1)*size], a.plain, a.rng)
+				a.aug.Apply(x[i*size:(i+1)*size], a.plain, a.rng)
 			}
 		})
 	}

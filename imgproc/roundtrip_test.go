@@ -20,7 +20,7 @@ import (
 
 var (
 	dumpDir   = flag.String("dump", "", "write fixtures and what Preprocess made of them to this folder")
-	roundTrip = flag.Int("roundtrip", 40, "MNIST test digits per fixture kind in TestRoundTrip (12 with -short)")
+	roundTrip = flag.Int("roundtrip", 15, "MNIST test digits per fixture kind in TestRoundTrip (6 with -short)")
 )
 
 // tutorial is the naive pipeline: grey, squeezed to 28x28, no other care.
@@ -66,7 +66,7 @@ func pixelsOf(pix []byte) []float32 { return Pixels(grayOf(pix)) }
 func TestRoundTrip(t *testing.T) {
 	n := *roundTrip
 	if testing.Short() {
-		n = min(n, 12)
+		n = min(n, 6)
 	}
 	ds := mnistTest(t, n)
 	for _, kind := range fixtures.Kinds {

@@ -12,7 +12,7 @@ import (
 	"digitnet/internal/fixtures"
 )
 
-var strips = flag.Int("strips", 40, "numbers rendered in TestSegmentStrips (12 with -short)")
+var strips = flag.Int("strips", 25, "numbers rendered in TestSegmentStrips (12 with -short)")
 
 // TestSegmentStrips renders numbers of 3 and 4 MNIST digits and checks that
 // Segment finds each digit, in order, looking like the original.

@@ -9,7 +9,7 @@ import (
 // TestMNISTStatistics measures the constants this package copies from
 // MNIST: the centre of mass and the stroke width relative to the box.
 func TestMNISTStatistics(t *testing.T) {
-	n := 3000
+	n := 2000
 	if testing.Short() {
 		n = 1000
 	}

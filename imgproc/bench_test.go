@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"os"
 	"testing"
 )
 
@@ -92,5 +93,24 @@ func BenchmarkUpload(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkExample measures what the web app does per request of the load
+// test: Decode and Segment of one of the page's 160x160 RGB example PNGs
+// (a dark digit on light paper).
+func BenchmarkExample(b *testing.B) {
+	file, err := os.ReadFile("../server/assets/examples/digit-3.png")
+	if err != nil {
+		b.Skip(err)
+	}
+	for b.Loop() {
+		img, _, err := Decode(bytes.NewReader(file), DefaultLimits)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Segment(img); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

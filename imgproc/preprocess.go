@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 )
 
 // Sizes of MNIST's recipe.
@@ -285,7 +286,17 @@ func inkMap(lum plane, dark bool, radius int) plane {
 	}
 	b := grid(v.w, v.h)
 	g := pool(v, b)
-	radius = min(radius, max(g.w, g.h)) // beyond that the window is global
+	if radius >= max(g.w, g.h) {
+		// A global window (an evenly lit image): the opening is the
+		// darkest cell everywhere, so skip the filters and the upsampling,
+		// which would only copy that one value.
+		bg := slices.Min(g.p)
+		d := max(0.15, 1-bg)
+		for i := range v.p {
+			v.p[i] = (v.p[i] - bg) / d
+		}
+		return v
+	}
 	g = rankFilter(rankFilter(g, radius, minf), radius, maxf)
 	bg := upsample(g, b, v.w, v.h)
 	for i := range v.p {

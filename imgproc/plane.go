@@ -37,6 +37,9 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 	rowL := make([]float32, w)
 	rowA := make([]float32, w)
 	read := rowReader(img)
+	if f == 1 {
+		return lumaPlane1(lum, clear, read)
+	}
 	opaque := true
 	for y := range h {
 		rowOpaque := read(y, rowL, rowA)
@@ -89,6 +92,45 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 		lum.p[i] += (1 - a) * bg
 	}
 	return lum, f
+}
+
+// lumaPlane1 is lumaPlane at full resolution: rows are read straight
+// into the planes, with the same arithmetic as the averaging path.
+func lumaPlane1(lum, clear plane, read func(y int, lum, alpha []float32) bool) (plane, int) {
+	w := lum.w
+	opaque := true
+	for y := range lum.h {
+		rowL := lum.p[y*w : (y+1)*w]
+		rowA := clear.p[y*w : (y+1)*w]
+		if read(y, rowL, rowA) {
+			continue
+		}
+		opaque = false
+		for x, a := range rowA {
+			rowA[x] = 1 - (1 - a) // as 1 - sum(1-a)/1 in lumaPlane
+		}
+	}
+	if opaque {
+		return lum, 1
+	}
+	// Opaque rows left their alpha as read, which is 1.
+	var transparent int
+	var sumL, sumA float64
+	for i, a := range clear.p {
+		if a < 0.5 {
+			transparent++
+		}
+		sumL += float64(lum.p[i])
+		sumA += float64(a)
+	}
+	var bg float32 = 1
+	if transparent*2 > lum.w*lum.h && sumA > 0 && sumL/sumA > 0.5 {
+		bg = 0
+	}
+	for i, a := range clear.p {
+		lum.p[i] += (1 - a) * bg
+	}
+	return lum, 1
 }
 
 // rowReader returns a function that fills one source row y (0-based) with

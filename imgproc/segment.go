@@ -128,8 +128,8 @@ func (a *analysis) groups() []group {
 	}
 	gs = slices.DeleteFunc(gs, func(g group) bool { return g.box.Dy()*10 < 3*tallest })
 	// A short piece right next to a group is a broken-off part of that digit
-	// (the loop of a 6, the end of a 7's bar) when together they are no
-	// wider than a digit; two digits side by side would be.
+	// (the loop of a 6, the end of a 7's bar, a 5's bar) when together they
+	// are no wider than a digit; two digits side by side would be.
 	for merged := true; merged; {
 		merged = false
 		for i := 0; i < len(gs) && !merged; i++ {
@@ -142,7 +142,17 @@ func (a *analysis) groups() []group {
 					best, bestD = j, d
 				}
 			}
-			if best < 0 || bestD*100 > tallest*15 || gs[i].box.Union(gs[best].box).Dx()*10 > tallest*11 {
+			if best < 0 || bestD*100 > tallest*15 {
+				continue
+			}
+			p, q := gs[i].box, gs[best].box
+			width := p.Union(q).Dx()
+			xov := min(p.Max.X, q.Max.X) - max(p.Min.X, q.Min.X)
+			yov := min(p.Max.Y, q.Max.Y) - max(p.Min.Y, q.Min.Y)
+			// Above or below it and overlapping in x (a 5's bar drawn off to
+			// the right), a piece may stick out further.
+			stacked := xov > 0 && yov*2 < p.Dy()
+			if width*10 > tallest*11 && (!stacked || width*10 > tallest*15) {
 				continue
 			}
 			gs[best].members = append(gs[best].members, gs[i].members...)

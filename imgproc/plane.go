@@ -99,10 +99,12 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 func lumaPlane1(lum, clear plane, read func(y int, lum, alpha []float32) bool) (plane, int) {
 	w := lum.w
 	opaque := true
+	var opaqueRows []int
 	for y := range lum.h {
 		rowL := lum.p[y*w : (y+1)*w]
 		rowA := clear.p[y*w : (y+1)*w]
 		if read(y, rowL, rowA) {
+			opaqueRows = append(opaqueRows, y)
 			continue
 		}
 		opaque = false
@@ -113,7 +115,11 @@ func lumaPlane1(lum, clear plane, read func(y int, lum, alpha []float32) bool) (
 	if opaque {
 		return lum, 1
 	}
-	// Opaque rows left their alpha as read, which is 1.
+	for _, y := range opaqueRows {
+		for x := range w {
+			clear.p[y*w+x] = 1 // as 1 - 0/1 in lumaPlane
+		}
+	}
 	var transparent int
 	var sumL, sumA float64
 	for i, a := range clear.p {

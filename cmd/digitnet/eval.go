@@ -28,6 +28,12 @@ func runEval(ctx context.Context, args []string, e env) error {
 	if fs.NArg() > 0 {
 		return usagef("eval", "unexpected argument %q", fs.Arg(0))
 	}
+	if err := checkPath("eval", "model", *modelPath, false); err != nil {
+		return err
+	}
+	if err := checkPath("eval", "data", *data, true); err != nil {
+		return err
+	}
 	m, err := loadModel(*modelPath)
 	if err != nil {
 		return err

@@ -128,6 +128,24 @@ func newFlagSet(name, synopsis string, e env) *flag.FlagSet {
 	return fs
 }
 
+// checkPath turns a missing or wrong-kind --flag path into a usage error
+// before any work starts; an empty path (the flag's default) passes.
+func checkPath(cmd, flagName, path string, wantDir bool) error {
+	if path == "" {
+		return nil
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return usagef(cmd, "--%s: %v", flagName, err)
+	case wantDir && !st.IsDir():
+		return usagef(cmd, "--%s: %s is not a folder", flagName, path)
+	case !wantDir && st.IsDir():
+		return usagef(cmd, "--%s: %s is a folder, not a file", flagName, path)
+	}
+	return nil
+}
+
 // parse parses flags, turning flag errors into usage errors.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {

@@ -48,6 +48,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"predict", "-", "-"}, "only once"},
 		{[]string{"serve", "--addr"}, "flag needs an argument"},
 		{[]string{"bench", "--rounds", "0"}, "--rounds and --steps must be positive"},
+		{[]string{"eval", "--model", "/nonexistent.safetensors"}, "--model: stat /nonexistent.safetensors: no such file"},
+		{[]string{"eval", "--data", "/nonexistent"}, "--data: stat /nonexistent"},
+		{[]string{"train", "--data", "/etc/hostname"}, "--data: /etc/hostname is not a folder"},
+		{[]string{"predict", "--model", "/tmp", "x.png"}, "--model: /tmp is a folder"},
+		{[]string{"serve", "--model", "/nonexistent.safetensors"}, "--model: stat"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

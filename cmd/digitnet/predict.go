@@ -46,6 +46,9 @@ func runPredict(ctx context.Context, args []string, e env) error {
 			return usagef("predict", "--show: %v", err)
 		}
 	}
+	if err := checkPath("predict", "model", *modelPath, false); err != nil {
+		return err
+	}
 	rec, err := loadRecognizer(*modelPath)
 	if err != nil {
 		return err

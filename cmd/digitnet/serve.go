@@ -30,6 +30,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if fs.NArg() > 0 {
 		return usagef("serve", "unexpected argument %q", fs.Arg(0))
 	}
+	if err := checkPath("serve", "model", *modelPath, false); err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	return server.Run(ctx, server.Config{Addr: *addr, ModelPath: *modelPath}, logger)
 }

@@ -55,6 +55,9 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	case *out == "":
 		return usagef("train", "--out must name a file")
 	}
+	if err := checkPath("train", "data", *data, true); err != nil {
+		return err
+	}
 	if err := checkWritable(*out); err != nil {
 		return usagef("train", "--out: %v", err)
 	}

@@ -287,16 +287,24 @@ func lumaAlpha(c color.Color) (float32, float32) {
 func pool(pl plane, b int) plane {
 	gw, gh := (pl.w+b-1)/b, (pl.h+b-1)/b
 	out := newPlane(gw, gh)
-	n := make([]float32, gw*gh)
+	// Cell by cell along each row, adding in the same order as a pixel
+	// loop would, without a division per pixel.
 	for y := range pl.h {
-		o := (y / b) * gw
-		for x, v := range pl.p[y*pl.w : (y+1)*pl.w] {
-			out.p[o+x/b] += v
-			n[o+x/b]++
+		row := pl.p[y*pl.w : (y+1)*pl.w]
+		cells := out.p[(y/b)*gw : (y/b+1)*gw]
+		for cx := range cells {
+			s := cells[cx]
+			for _, v := range row[cx*b : min(cx*b+b, pl.w)] {
+				s += v
+			}
+			cells[cx] = s
 		}
 	}
-	for i := range out.p {
-		out.p[i] /= n[i]
+	for cy := range gh {
+		ch := min(b, pl.h-cy*b)
+		for cx := range gw {
+			out.p[cy*gw+cx] /= float32(ch * min(b, pl.w-cx*b))
+		}
 	}
 	return out
 }
@@ -466,16 +474,20 @@ func medianFilter(pl plane, r int) plane {
 // histogram is a fixed-range histogram for quantiles and Otsu's method.
 type histogram struct {
 	lo, hi float32
+	scale  float32 // bins per unit
 	n      []float64
 	total  float64
 }
 
 func newHistogram(lo, hi float32, bins int) *histogram {
-	return &histogram{lo: lo, hi: hi, n: make([]float64, bins)}
+	return &histogram{lo: lo, hi: hi, scale: float32(bins) / (hi - lo), n: make([]float64, bins)}
 }
 
+// bin multiplies by the precomputed scale instead of dividing by hi-lo:
+// the same bins when hi-lo is a power of two (every caller uses 1 or 2),
+// since dividing by it is then exact.
 func (h *histogram) bin(v float32) int {
-	i := int((v - h.lo) / (h.hi - h.lo) * float32(len(h.n)))
+	i := int((v - h.lo) * h.scale)
 	return min(max(i, 0), len(h.n)-1)
 }
 

@@ -137,7 +137,8 @@ const backgroundRadius = 6
 //
 // The border of an upload is mostly background even when the digit touches
 // it, so when the border level sits clearly at one end of the image's range
-// the ink is at the other. Otherwise (a page lit unevenly, a vignette) the
+// the ink is at the other. A border split between two levels (a tight crop
+// of a heavy digit) is taken as dark ink, like most uploads. Otherwise (a page lit unevenly, a vignette) the
 // background is taken as a coarse median, which follows the lighting and
 // which ink, a minority in any large window, does not move; ink is then
 // whichever side of it holds more strong deviations.
@@ -150,7 +151,14 @@ func polarity(lum plane) (dark, ok bool) {
 	if hi-lo < 0.05 {
 		return false, false
 	}
-	bg := borderHistogram(lum).quantile(0.5)
+	border := borderHistogram(lum)
+	// A border split between two levels is a tight crop of a heavy digit
+	// whose strokes run along the edges: nothing there tells ink from
+	// paper, so go with what most uploads are, dark ink on light paper.
+	if dark := border.fraction(lo, (lo+hi)/2); hi-lo > 0.3 && min(dark, 1-dark) >= 0.3 {
+		return true, true
+	}
+	bg := border.quantile(0.5)
 	switch below, above := bg-lo, hi-bg; {
 	case below > 0.1 && below > 3*above:
 		return true, true

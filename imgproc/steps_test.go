@@ -589,3 +589,18 @@ func TestMarkLinesPiecesAndAlone(t *testing.T) {
 		t.Error("a lone 1 was taken for a line")
 	}
 }
+
+// TestPolarityTightHeavyOne checks the prior for a border split between
+// ink and paper: a fat dark 1 cropped so tight that it runs along both
+// sides is read as dark ink.
+func TestPolarityTightHeavyOne(t *testing.T) {
+	pl := fill(40, 200, 0.95)
+	for y := range 200 {
+		for x := 4 + y/40; x < 36-(4-y/40); x++ {
+			pl.p[y*40+x] = 0.1
+		}
+	}
+	if dark, ok := polarity(pl); !ok || !dark {
+		t.Errorf("dark %v ok %v, want dark ink", dark, ok)
+	}
+}

@@ -52,12 +52,13 @@ func removeRuledLines(ink plane, t float32) {
 // the first and last row of the band it belongs to ({-1, -1} if none), or
 // nil when there is no ruling.
 func findLines(ink plane, t float32, rows bool, line []bool) [][2]int {
-	n, m := ink.h, ink.w // n lines of m pixels
-	idx := func(j, i int) int { return j*ink.w + i }
+	n, m := ink.h, ink.w       // n lines of m pixels
+	lineStep, step := ink.w, 1 // pixel i of line j is at j*lineStep + i*step
 	if !rows {
 		n, m = ink.w, ink.h
-		idx = func(j, i int) int { return i*ink.w + j }
+		lineStep, step = 1, ink.w
 	}
+	idx := func(j, i int) int { return j*lineStep + i*step }
 	if m < 40 || n < 20 {
 		return nil
 	}
@@ -68,8 +69,8 @@ func findLines(ink plane, t float32, rows bool, line []bool) [][2]int {
 	hasRun := make([]bool, n)
 	for j := range n {
 		start, last := -1, -10
-		for i := 0; i <= m; i++ {
-			if i < m && on(j, i) {
+		for i, k := 0, j*lineStep; i <= m; i, k = i+1, k+step {
+			if i < m && ink.p[k] > t {
 				if i-last > 4 {
 					if start >= 0 && last-start+1 >= m*85/100 {
 						long[j] = append(long[j], [2]int{start, last})

@@ -18,7 +18,8 @@ func components(ink plane, t float32) ([]int32, []component) {
 			continue
 		}
 		id := int32(len(comps) + 1)
-		c := component{box: image.Rect(start%w, start/w, start%w+1, start/w+1)}
+		var c component
+		x0, y0, x1, y1 := start%w, start/w, start%w, start/w
 		labels[start] = id
 		stack = append(stack[:0], start)
 		for len(stack) > 0 {
@@ -27,7 +28,7 @@ func components(ink plane, t float32) ([]int32, []component) {
 			x, y := i%w, i/w
 			c.area++
 			c.mass += float64(ink.p[i])
-			c.box = c.box.Union(image.Rect(x, y, x+1, y+1))
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
 			for dy := -1; dy <= 1; dy++ {
 				for dx := -1; dx <= 1; dx++ {
 					nx, ny := x+dx, y+dy
@@ -42,6 +43,7 @@ func components(ink plane, t float32) ([]int32, []component) {
 				}
 			}
 		}
+		c.box = image.Rect(x0, y0, x1+1, y1+1)
 		comps = append(comps, c)
 	}
 	return labels, comps
@@ -247,16 +249,19 @@ func (a *analysis) grey(keep []bool, r image.Rectangle, mask []bool) plane {
 		slices.Sort(vals)
 		hi = max(hi, vals[len(vals)/2])
 	}
+	// near: the mask dilated by one pixel, as a row pass and a column pass.
+	across := make([]bool, len(mask))
+	for y := range h {
+		row, out := mask[y*w:(y+1)*w], across[y*w:(y+1)*w]
+		for x, m := range row {
+			out[x] = m || (x > 0 && row[x-1]) || (x < w-1 && row[x+1])
+		}
+	}
 	g := newPlane(w, h)
 	for y := range h {
 		for x := range w {
-			near := false
-			for dy := -1; dy <= 1 && !near; dy++ {
-				for dx := -1; dx <= 1 && !near; dx++ {
-					nx, ny := x+dx, y+dy
-					near = nx >= 0 && ny >= 0 && nx < w && ny < h && mask[ny*w+nx]
-				}
-			}
+			i := y*w + x
+			near := across[i] || (y > 0 && across[i-w]) || (y < h-1 && across[i+w])
 			ix, iy := r.Min.X+x, r.Min.Y+y
 			if !near || ix < 0 || iy < 0 || ix >= a.ink.w || iy >= a.ink.h {
 				continue

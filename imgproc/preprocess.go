@@ -225,15 +225,28 @@ func perimeter(lum plane) []float32 {
 // borderHistogram returns the histogram of a frame 2% wide around lum.
 func borderHistogram(lum plane) *histogram {
 	h := newHistogram(0, 1, 1024)
-	t := max(1, min(lum.w, lum.h)/50)
-	for y := range lum.h {
-		for x := range lum.w {
-			if x < t || y < t || x >= lum.w-t || y >= lum.h-t {
-				h.add(lum.p[y*lum.w+x])
+	frame(lum, max(1, min(lum.w, lum.h)/50), h.add)
+	return h
+}
+
+// frame calls fn with every value of pl within t pixels of its edge, once
+// each, visiting only those.
+func frame(pl plane, t int, fn func(v float32)) {
+	for y := range pl.h {
+		row := pl.p[y*pl.w : (y+1)*pl.w]
+		if y < t || y >= pl.h-t || 2*t >= pl.w {
+			for _, v := range row {
+				fn(v)
 			}
+			continue
+		}
+		for _, v := range row[:t] {
+			fn(v)
+		}
+		for _, v := range row[pl.w-t:] {
+			fn(v)
 		}
 	}
-	return h
 }
 
 // localPolarity decides polarity against a coarse median background.
@@ -360,29 +373,17 @@ const minContrast = 0.15
 // in a tight crop where ink covers half the pixels. ok is false when
 // nothing rises above the floor.
 func threshold(ink plane) (floor, t float32, ok bool) {
-	h := newHistogram(-1, 1, 2048)
 	border := newHistogram(-1, 1, 2048)
 	bt := max(1, min(ink.w, ink.h)/50)
-	for y := range ink.h {
-		for x := range ink.w {
-			v := ink.p[y*ink.w+x]
-			h.add(v)
-			if x < bt || y < bt || x >= ink.w-bt || y >= ink.h-bt {
-				border.add(v)
-			}
-		}
-	}
+	frame(ink, bt, border.add)
 	med := border.quantile(0.5)
 	ad := newHistogram(0, 1, 1024)
-	for y := range ink.h {
-		for x := range ink.w {
-			if x < bt || y < bt || x >= ink.w-bt || y >= ink.h-bt {
-				ad.add(float32(math.Abs(float64(ink.p[y*ink.w+x] - med))))
-			}
-		}
-	}
+	frame(ink, bt, func(v float32) { ad.add(float32(math.Abs(float64(v - med)))) })
 	floor = med + max(0.05, 4.5*1.4826*ad.quantile(0.5))
-	if h.quantile(1) < max(floor, minContrast) {
+	// The top of a histogram of all of ink (same bins as border's): the
+	// bin of its largest value.
+	top := border.value(border.bin(slices.Max(ink.p)))
+	if top < max(floor, minContrast) {
 		return floor, 0, false
 	}
 	above := newHistogram(0, 1, 1024)

@@ -471,6 +471,73 @@ func medianFilter(pl plane, r int) plane {
 	return out
 }
 
+// minOf and maxOf return the least and greatest of a non-empty p. Planes
+// hold no NaN, so plain comparisons do, several times faster than
+// slices.Min and slices.Max, which must propagate NaN.
+func minOf(p []float32) float32 {
+	m := p[0]
+	for _, v := range p {
+		if v < m {
+			m = v
+		}
+	}
+	return m
+}
+
+func maxOf(p []float32) float32 {
+	m := p[0]
+	for _, v := range p {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+// kth returns the k-th smallest value of p (0-based), which is
+// slices.Sorted(p)[k], reordering p: Hoare's selection, linear on average
+// where sorting is n log n.
+func kth(p []float32, k int) float32 {
+	lo, hi := 0, len(p)-1
+	for lo < hi {
+		// Median of three as pivot keeps sorted input linear.
+		mid := lo + (hi-lo)/2
+		if p[mid] < p[lo] {
+			p[mid], p[lo] = p[lo], p[mid]
+		}
+		if p[hi] < p[lo] {
+			p[hi], p[lo] = p[lo], p[hi]
+		}
+		if p[hi] < p[mid] {
+			p[hi], p[mid] = p[mid], p[hi]
+		}
+		pivot := p[mid]
+		i, j := lo, hi
+		for i <= j {
+			for p[i] < pivot {
+				i++
+			}
+			for p[j] > pivot {
+				j--
+			}
+			if i <= j {
+				p[i], p[j] = p[j], p[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return p[k]
+		}
+	}
+	return p[k]
+}
+
 // histogram is a fixed-range histogram for quantiles and Otsu's method.
 type histogram struct {
 	lo, hi float32

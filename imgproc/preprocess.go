@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"slices"
 )
 
 // Sizes of MNIST's recipe.
@@ -311,7 +310,7 @@ func inkMap(lum plane, dark bool, radius int) plane {
 		// A global window (an evenly lit image): the opening is the
 		// darkest cell everywhere, so skip the filters and the upsampling,
 		// which would only copy that one value.
-		bg := slices.Min(g.p)
+		bg := minOf(g.p)
 		d := max(0.15, 1-bg)
 		for i := range v.p {
 			v.p[i] = (v.p[i] - bg) / d
@@ -382,7 +381,7 @@ func threshold(ink plane) (floor, t float32, ok bool) {
 	floor = med + max(0.05, 4.5*1.4826*ad.quantile(0.5))
 	// The top of a histogram of all of ink (same bins as border's): the
 	// bin of its largest value.
-	top := border.value(border.bin(slices.Max(ink.p)))
+	top := border.value(border.bin(maxOf(ink.p)))
 	if top < max(floor, minContrast) {
 		return floor, 0, false
 	}

@@ -246,8 +246,7 @@ func (a *analysis) grey(keep []bool, r image.Rectangle, mask []bool) plane {
 	lo := a.floor
 	hi := a.thresh + 0.05
 	if len(vals) > 0 {
-		slices.Sort(vals)
-		hi = max(hi, vals[len(vals)/2])
+		hi = max(hi, kth(vals, len(vals)/2))
 	}
 	// near: the mask dilated by one pixel, as a row pass and a column pass.
 	across := make([]bool, len(mask))

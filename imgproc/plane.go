@@ -32,14 +32,14 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 	w, h := b.Dx(), b.Dy()
 	f = max(1, (max(w, h)+maxSide-1)/maxSide)
 	ww, wh := (w+f-1)/f, (h+f-1)/f
-	lum := newPlane(ww, wh)   // premultiplied luma sums
+	lum := newPlane(ww, wh) // premultiplied luma sums
+	read := rowReader(img)
+	if f == 1 {
+		return lumaPlane1(lum, read)
+	}
 	clear := newPlane(ww, wh) // (1 - alpha) sums, kept only for rows that are not opaque
 	rowL := make([]float32, w)
 	rowA := make([]float32, w)
-	read := rowReader(img)
-	if f == 1 {
-		return lumaPlane1(lum, clear, read)
-	}
 	opaque := true
 	for y := range h {
 		rowOpaque := read(y, rowL, rowA)
@@ -96,23 +96,24 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 
 // lumaPlane1 is lumaPlane at full resolution: rows are read straight
 // into the planes, with the same arithmetic as the averaging path.
-func lumaPlane1(lum, clear plane, read func(y int, lum, alpha []float32) bool) (plane, int) {
+func lumaPlane1(lum plane, read func(y int, lum, alpha []float32) bool) (plane, int) {
+	var clear plane // alpha, made at the first row that is not opaque
 	w := lum.w
-	opaque := true
 	var opaqueRows []int
+	rowA := make([]float32, w)
 	for y := range lum.h {
-		rowL := lum.p[y*w : (y+1)*w]
-		rowA := clear.p[y*w : (y+1)*w]
-		if read(y, rowL, rowA) {
+		if read(y, lum.p[y*w:(y+1)*w], rowA) {
 			opaqueRows = append(opaqueRows, y)
 			continue
 		}
-		opaque = false
+		if clear.p == nil {
+			clear = newPlane(lum.w, lum.h)
+		}
 		for x, a := range rowA {
-			rowA[x] = 1 - (1 - a) // as 1 - sum(1-a)/1 in lumaPlane
+			clear.p[y*w+x] = 1 - (1 - a) // as 1 - sum(1-a)/1 in lumaPlane
 		}
 	}
-	if opaque {
+	if clear.p == nil { // opaque
 		return lum, 1
 	}
 	for _, y := range opaqueRows {

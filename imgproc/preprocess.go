@@ -96,10 +96,13 @@ func analyse(img image.Image) (*analysis, error) {
 	}
 	// Strokes as wide as the background window (a tight crop of a marker
 	// digit) would be taken for background: widen the window and redo.
-	if r := windowFor(ink, thresh); r > radius {
-		ink = inkMap(lum, dark, r)
-		if floor, thresh, ok = threshold(ink); !ok {
-			return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
+	// A global window (radius MaxInt) is as wide as it gets.
+	if radius != math.MaxInt {
+		if r := windowFor(ink, thresh); r > radius {
+			ink = inkMap(lum, dark, r)
+			if floor, thresh, ok = threshold(ink); !ok {
+				return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
+			}
 		}
 	}
 	// The coarse background blurs a sharp shadow's edge over a grid cell,

@@ -152,29 +152,37 @@ func flattenSurround(lum plane) bool {
 	}
 	level := ph.quantile(0.5)
 	// The writing must be on the sheet: a digit in a shadow that covers
-	// most of the border, beside a lit patch, is not on a desk.
+	// most of the border, beside a lit patch, is not on a desk. Writing is
+	// what is much darker than its grid cell (lighting varies slowly, and
+	// a desk's dark corner is not writing).
+	// Cells along the sheet's edge mix paper and desk and count for neither.
 	in := func(x, y int) bool { return inner[min(y/b, g.h-1)*g.w+min(x/b, g.w-1)] }
-	sh := newHistogram(0, 1, 256)
-	for y := range lum.h {
-		for x := range lum.w {
-			if !in(x, y) {
-				sh.add(lum.p[y*lum.w+x])
+	away := make([]bool, len(sheet))
+	for i := range sheet {
+		x, y := i%g.w, i/g.w
+		away[i] = true
+		for dy := -1; dy <= 1 && away[i]; dy++ {
+			for dx := -1; dx <= 1 && away[i]; dx++ {
+				nx, ny := x+dx, y+dy
+				away[i] = nx < 0 || ny < 0 || nx >= g.w || ny >= g.h || !sheet[ny*g.w+nx]
 			}
 		}
 	}
-	surround := sh.quantile(0.5)
 	var inkIn, nIn, inkOut, nOut float64
 	for y := range lum.h {
 		for x := range lum.w {
-			v := lum.p[y*lum.w+x]
-			if in(x, y) {
+			cell := min(y/b, g.h-1)*g.w + min(x/b, g.w-1)
+			v, ref := lum.p[y*lum.w+x], g.p[cell]
+			mark := v < 0.6*ref && ref-v > 0.15 // not a dark desk's noise
+			switch {
+			case inner[cell]:
 				nIn++
-				if v < 0.6*level {
+				if mark {
 					inkIn++
 				}
-			} else {
+			case away[cell]:
 				nOut++
-				if v < 0.6*surround {
+				if mark {
 					inkOut++
 				}
 			}

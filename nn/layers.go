@@ -196,19 +196,21 @@ func col2im(dx, cols []float32, n int, in, out Shape, k int) {
 	clear(dx[:n*in.Size()])
 	span := k * in.C
 	K := k * span
-	row := 0
 	for b := 0; b < n; b++ {
 		img := dx[b*in.Size() : (b+1)*in.Size()]
+		rows := cols[b*out.H*out.W*K:]
 		for oy := 0; oy < out.H; oy++ {
-			for ox := 0; ox < out.W; ox++ {
-				src := cols[row*K : row*K+K]
-				for ky := 0; ky < k; ky++ {
-					dst := img[((oy+ky)*in.W+ox)*in.C:]
-					for i, v := range src[ky*span : ky*span+span] {
-						dst[i] += v
+			// Patches k columns apart do not overlap in dx, so visiting
+			// the columns in that order keeps each addition from waiting
+			// on the store of the one before.
+			for first := 0; first < min(k, out.W); first++ {
+				for ox := first; ox < out.W; ox += k {
+					src := rows[(oy*out.W+ox)*K : (oy*out.W+ox+1)*K]
+					for ky := 0; ky < k; ky++ {
+						at := ((oy+ky)*in.W + ox) * in.C
+						vec.Add(img[at:at+span], src[ky*span:(ky+1)*span])
 					}
 				}
-				row++
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package imgproc
 
 import (
+	"image"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -51,5 +52,61 @@ func TestFrame(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAnalyseCoarse checks which images the half-resolution analysis takes:
+// evenly lit ones with a big digit and wide strokes, not thin strokes, small
+// digits or uneven light.
+func TestAnalyseCoarse(t *testing.T) {
+	// seven draws a dark 7 on light paper of side n: bar and diagonal of
+	// the given stroke width, spanning most of the image unless small.
+	seven := func(n, stroke int, small bool, gradient bool) *image.Gray {
+		img := image.NewGray(image.Rect(0, 0, n, n))
+		for y := range n {
+			for x := range n {
+				v := 230.0
+				if gradient {
+					v -= 120 * float64(x) / float64(n)
+				}
+				img.Pix[y*n+x] = uint8(v)
+			}
+		}
+		span := n * 6 / 10
+		if small {
+			span = n / 8
+		}
+		x0, y0 := (n-span)/2, (n-span)/2
+		for y := y0; y < y0+span; y++ {
+			for x := x0; x < x0+span; x++ {
+				bar := y < y0+stroke
+				d := x - (x0 + span - 1 - (y-y0)*span/(2*span))
+				if bar || (d >= -stroke && d < 0) {
+					img.Pix[y*n+x] = 30
+				}
+			}
+		}
+		return img
+	}
+	for _, c := range []struct {
+		name string
+		img  image.Image
+		f    int
+	}{
+		{"big thick digit", seven(300, 16, false, false), 2},
+		{"thin strokes", seven(300, 3, false, false), 1},
+		{"small digit", seven(600, 8, true, false), 1},
+		{"uneven light", seven(300, 16, false, true), 1},
+		{"too small to halve", seven(60, 8, false, false), 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := analyse(c.img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.f != c.f {
+				t.Errorf("working pixel is %dx%d source pixels, want %d", a.f, a.f, c.f)
+			}
+		})
 	}
 }

@@ -110,3 +110,33 @@ func TestAnalyseCoarse(t *testing.T) {
 		})
 	}
 }
+
+// TestPool checks pool against the plain per-pixel average, for cell sizes
+// with their own loops (1, 2) and the general one, and partial edge cells.
+func TestPool(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct{ w, h, b int }{{1, 1, 1}, {5, 3, 1}, {4, 4, 2}, {7, 5, 2}, {1, 9, 2}, {10, 11, 3}, {13, 8, 4}} {
+		pl := newPlane(c.w, c.h)
+		for i := range pl.p {
+			pl.p[i] = r.Float32()
+		}
+		got := pool(pl, c.b)
+		gw, gh := (c.w+c.b-1)/c.b, (c.h+c.b-1)/c.b
+		if got.w != gw || got.h != gh {
+			t.Fatalf("%dx%d b=%d: got %dx%d, want %dx%d", c.w, c.h, c.b, got.w, got.h, gw, gh)
+		}
+		sum := make([]float32, gw*gh)
+		n := make([]float32, gw*gh)
+		for y := range c.h {
+			for x := range c.w {
+				sum[(y/c.b)*gw+x/c.b] += pl.p[y*c.w+x]
+				n[(y/c.b)*gw+x/c.b]++
+			}
+		}
+		for i := range sum {
+			if want := sum[i] / n[i]; got.p[i] != want {
+				t.Errorf("%dx%d b=%d: cell %d = %v, want %v", c.w, c.h, c.b, i, got.p[i], want)
+			}
+		}
+	}
+}

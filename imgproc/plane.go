@@ -288,12 +288,23 @@ func lumaAlpha(c color.Color) (float32, float32) {
 func pool(pl plane, b int) plane {
 	gw, gh := (pl.w+b-1)/b, (pl.h+b-1)/b
 	out := newPlane(gw, gh)
+	if b == 1 {
+		copy(out.p, pl.p)
+		return out
+	}
 	// Cell by cell along each row, adding in the same order as a pixel
-	// loop would, without a division per pixel.
+	// loop would, without a division per pixel. Halving (the coarse
+	// analysis) gets its own loop.
 	for y := range pl.h {
 		row := pl.p[y*pl.w : (y+1)*pl.w]
 		cells := out.p[(y/b)*gw : (y/b+1)*gw]
-		for cx := range cells {
+		cx := 0
+		if b == 2 {
+			for ; cx < pl.w/2; cx++ {
+				cells[cx] = cells[cx] + row[2*cx] + row[2*cx+1]
+			}
+		}
+		for ; cx < gw; cx++ {
 			s := cells[cx]
 			for _, v := range row[cx*b : min(cx*b+b, pl.w)] {
 				s += v

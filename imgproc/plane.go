@@ -44,7 +44,13 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 	for y := range h {
 		rowOpaque := read(y, rowL, rowA)
 		out := lum.p[(y/f)*ww : (y/f+1)*ww]
-		for bx := range out {
+		bx := 0
+		if f == 2 { // the coarse analysis: pairs, as the loop below adds them
+			for ; bx < w/2; bx++ {
+				out[bx] += rowL[2*bx] + rowL[2*bx+1]
+			}
+		}
+		for ; bx < ww; bx++ {
 			var s float32
 			for _, v := range rowL[bx*f : min(bx*f+f, w)] {
 				s += v

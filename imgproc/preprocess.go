@@ -79,9 +79,22 @@ func analyse(img image.Image) (*analysis, error) {
 	if b.Empty() {
 		return nil, fmt.Errorf("%w: %dx%d", ErrEmpty, b.Dx(), b.Dy())
 	}
+	if longest := max(b.Dx(), b.Dy()); longest <= workingSide && min(b.Dx(), b.Dy()) >= coarseMinSide {
+		// Read straight at half resolution, and at full only if that
+		// analysis is not taken: no full-resolution planes for most
+		// uploads.
+		half, f := lumaPlane(img, (longest+1)/2)
+		if a := analyseCoarse(half, f, b.Min); a != nil {
+			return a, nil
+		}
+		lum, f := lumaPlane(img, workingSide)
+		return analyseLum(lum, f, b.Min, false)
+	}
 	lum, f := lumaPlane(img, workingSide)
-	if a := analyseCoarse(lum, f, b.Min); a != nil {
-		return a, nil
+	if min(lum.w, lum.h) >= coarseMinSide {
+		if a := analyseCoarse(pool(lum, 2), 2*f, b.Min); a != nil {
+			return a, nil
+		}
 	}
 	return analyseLum(lum, f, b.Min, false)
 }
@@ -93,18 +106,16 @@ const (
 	coarseMinDigit  = 2 * Box // least long side of the digit, in half-resolution pixels
 )
 
-// analyseCoarse analyses lum at half its resolution and returns the
-// analysis if that is as good as the full one, else nil. Most uploads are
+// analyseCoarse analyses lum, the working plane at half resolution (f
+// source pixels per value), and returns the analysis if that is as good as
+// the full one, else nil. Most uploads are
 // an evenly lit canvas, scan or crop whose digit is much larger than the
 // 20x20 box it is fitted into, with strokes several pixels wide: halving
 // costs the fit nothing and the analysis a quarter of the work. Uneven
 // light (which needs the finer background), thin strokes (which averaging
 // would break) and small digits go to full resolution.
 func analyseCoarse(lum plane, f int, origin image.Point) *analysis {
-	if min(lum.w, lum.h) < coarseMinSide {
-		return nil
-	}
-	a, err := analyseLum(pool(lum, 2), 2*f, origin, true)
+	a, err := analyseLum(lum, f, origin, true)
 	if err != nil || a == nil {
 		return nil
 	}

@@ -119,14 +119,16 @@ func analyseCoarse(lum plane, f int, origin image.Point) *analysis {
 	if err != nil || a == nil {
 		return nil
 	}
-	biggest, long := 0, 0
-	for _, c := range a.comps {
-		if !c.line && c.area > biggest {
-			biggest, long = c.area, max(c.box.Dx(), c.box.Dy())
-		}
-	}
-	if long < coarseMinDigit {
+	// The digit as Preprocess would take it, with its separate pieces
+	// (the bar of a 5).
+	if keep, box := a.mainGroup(); keep == nil || max(box.Dx(), box.Dy()) < coarseMinDigit {
 		return nil
+	}
+	biggest := 0
+	for _, c := range a.comps {
+		if !c.line {
+			biggest = max(biggest, c.area)
+		}
 	}
 	// The stroke width of the digit's big pieces, as mainStrokeWidth.
 	mask := make([]bool, len(a.labels))

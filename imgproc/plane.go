@@ -37,7 +37,7 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 	if f == 1 {
 		return lumaPlane1(lum, read)
 	}
-	clear := newPlane(ww, wh) // (1 - alpha) sums, kept only for rows that are not opaque
+	var clear plane // (1 - alpha) sums, made at the first row that is not opaque
 	rowL := make([]float32, w)
 	rowA := make([]float32, w)
 	opaque := true
@@ -60,7 +60,10 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 		if rowOpaque {
 			continue
 		}
-		opaque = false
+		if opaque {
+			opaque = false
+			clear = newPlane(ww, wh)
+		}
 		out = clear.p[(y/f)*ww : (y/f+1)*ww]
 		for bx := range out {
 			var s float32
@@ -70,6 +73,15 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 			out[bx] += s
 		}
 	}
+	for y := range wh {
+		ch := min(f, h-y*f)
+		for x := range ww {
+			lum.p[y*ww+x] /= float32(ch * min(f, w-x*f))
+		}
+	}
+	if opaque {
+		return lum, f
+	}
 	var transparent int
 	var sumL, sumA float64
 	for y := range wh {
@@ -77,7 +89,6 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 		for x := range ww {
 			n := float32(ch * min(f, w-x*f))
 			i := y*ww + x
-			lum.p[i] /= n
 			clear.p[i] = 1 - clear.p[i]/n // now alpha
 			if clear.p[i] < 0.5 {
 				transparent++
@@ -85,9 +96,6 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 			sumL += float64(lum.p[i])
 			sumA += float64(clear.p[i])
 		}
-	}
-	if opaque {
-		return lum, f
 	}
 	alpha := clear
 	var bg float32 = 1
@@ -180,15 +188,17 @@ func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
 		}
 	case *image.RGBA:
 		return func(y int, lum, alpha []float32) bool {
-			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
-			op := true
+			off := m.PixOffset(b.Min.X, b.Min.Y+y)
+			row := m.Pix[off : off+4*len(lum)]
+			alpha = alpha[:len(lum)]
+			all := uint8(255) // AND of the alphas: 255 when all are
 			for x := range lum {
-				p := row[4*x : 4*x+4]
+				p := row[4*x : 4*x+4 : 4*x+4]
 				lum[x] = r601*float32(p[0]) + g601*float32(p[1]) + b601*float32(p[2])
 				alpha[x] = float32(p[3]) * k
-				op = op && p[3] == 255
+				all &= p[3]
 			}
-			return op
+			return all == 255
 		}
 	case *image.NRGBA:
 		return func(y int, lum, alpha []float32) bool {

@@ -375,7 +375,10 @@ func inkMap(lum plane, dark bool, radius int) plane {
 		}
 	}
 	b := grid(v.w, v.h)
-	g := pool(v, b)
+	g := v // read only below
+	if b > 1 {
+		g = pool(v, b)
+	}
 	if radius >= max(g.w, g.h) {
 		// A global window (an evenly lit image): the opening is the
 		// darkest cell everywhere, so skip the filters and the upsampling,

@@ -65,7 +65,13 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 			clear = newPlane(ww, wh)
 		}
 		out = clear.p[(y/f)*ww : (y/f+1)*ww]
-		for bx := range out {
+		bx = 0
+		if f == 2 {
+			for ; bx < w/2; bx++ {
+				out[bx] += (1 - rowA[2*bx]) + (1 - rowA[2*bx+1])
+			}
+		}
+		for ; bx < ww; bx++ {
 			var s float32
 			for _, a := range rowA[bx*f : min(bx*f+f, w)] {
 				s += 1 - a

@@ -67,7 +67,25 @@ func findLines(ink plane, t float32, rows bool, line []bool) [][2]int {
 	// up to 3 pixels bridged (a faint line thresholded in pieces).
 	long := make([][][2]int, n)
 	hasRun := make([]bool, n)
+	// Such a run holds more than a quarter of its span's pixels, so a line
+	// with fewer ink pixels has none and is not scanned. The counts are
+	// taken in memory order, which the scan of columns is not.
+	count := make([]int, n)
+	for y := range ink.h {
+		for x, v := range ink.p[y*ink.w : (y+1)*ink.w] {
+			if v > t {
+				if rows {
+					count[y]++
+				} else {
+					count[x]++
+				}
+			}
+		}
+	}
 	for j := range n {
+		if 4*count[j] <= m*85/100 {
+			continue
+		}
 		start, last := -1, -10
 		for i, k := 0, j*lineStep; i <= m; i, k = i+1, k+step {
 			if i < m && ink.p[k] > t {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -26,6 +27,21 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a shutdown signal (15 s).
 	ShutdownTimeout time.Duration
+}
+
+// GCPercent is the garbage-collector target Run sets unless the GOGC
+// environment variable is set. Each request allocates an image's planes and
+// drops them at once, so the default target (100) collects every few
+// requests; 400 trades about 20 MiB of heap for a fifth less CPU per
+// request (bench/load: 1,711 → 2,085 req/s, peak RSS 29 → 51 MiB).
+const GCPercent = 400
+
+// TuneGC applies GCPercent unless GOGC is set. Run calls it; so does the
+// load generator, to measure what `digitnet serve` does.
+func TuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(GCPercent)
+	}
 }
 
 // DefaultAddr is where `digitnet serve` listens unless told otherwise:
@@ -47,6 +63,7 @@ const (
 // It returns nil after a clean shutdown.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	start := time.Now()
+	TuneGC()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

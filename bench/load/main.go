@@ -162,6 +162,7 @@ func startServer(model string, noModel bool) (addr string, shutdown func(), err 
 		return "", nil, err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	server.TuneGC()
 	srv := &http.Server{Handler: server.NewServer(logger, rec, server.Options{}), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	fmt.Fprintf(os.Stderr, "in-process server on %s, ready in %s\n", ln.Addr(), time.Since(t0).Round(time.Millisecond))

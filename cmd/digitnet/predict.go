@@ -77,7 +77,7 @@ func runPredict(ctx context.Context, args []string, e env) error {
 			continue
 		}
 		if r.err != nil {
-			fmt.Fprintf(tw, "%s\terror: %v\t\t\n", inputs[i], r.err)
+			fmt.Fprintf(tw, "%s\t-\t-\terror: %v\n", inputs[i], r.err)
 			continue
 		}
 		read := fmt.Sprint(r.res.Digit.Digit)

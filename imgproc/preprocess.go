@@ -366,14 +366,7 @@ func windowFor(ink plane, t float32) int {
 // Dividing by the background's own brightness undoes multiplicative
 // lighting: a stroke in a shadowed corner counts as much as one in the light.
 func inkMap(lum plane, dark bool, radius int) plane {
-	v := newPlane(lum.w, lum.h)
-	for i, l := range lum.p {
-		if dark {
-			v.p[i] = 1 - l
-		} else {
-			v.p[i] = l
-		}
-	}
+	v := inkPositive(lum, dark)
 	b := grid(v.w, v.h)
 	g := v // read only below
 	if b > 1 {
@@ -398,9 +391,8 @@ func inkMap(lum plane, dark bool, radius int) plane {
 	return v
 }
 
-// inkMapFine is inkMap with the opening done at full resolution with a
-// (2r+1)^2 window.
-func inkMapFine(lum plane, dark bool, r int) plane {
+// inkPositive returns lum with ink bright: inverted when the ink is dark.
+func inkPositive(lum plane, dark bool) plane {
 	v := newPlane(lum.w, lum.h)
 	for i, l := range lum.p {
 		if dark {
@@ -409,6 +401,13 @@ func inkMapFine(lum plane, dark bool, r int) plane {
 			v.p[i] = l
 		}
 	}
+	return v
+}
+
+// inkMapFine is inkMap with the opening done at full resolution with a
+// (2r+1)^2 window.
+func inkMapFine(lum plane, dark bool, r int) plane {
+	v := inkPositive(lum, dark)
 	bg := rankFilter(rankFilter(v, r, minf), r, maxf)
 	for i := range v.p {
 		v.p[i] = (v.p[i] - bg.p[i]) / max(0.15, 1-bg.p[i])

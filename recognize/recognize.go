@@ -101,6 +101,9 @@ func (r *Recognizer) ReadImage(img image.Image) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if len(glyphs) == 0 { // Segment reports no ink as an error; be sure.
+		return Result{}, imgproc.ErrNoInk
+	}
 	inputs := make([]*image.Gray, len(glyphs))
 	for i, g := range glyphs {
 		inputs[i] = g.Image

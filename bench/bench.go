@@ -207,17 +207,30 @@ func scanCPUInfo(f func(key, value string)) {
 	}
 }
 
-// peakRSS is the process's high-water resident memory (VmHWM), in MiB.
+// peakRSS is the process's high-water resident memory, in MiB.
 func peakRSS() float64 {
+	_, peak := Memory()
+	return float64(peak) / (1 << 20)
+}
+
+// Memory returns the process's resident memory and its high-water mark
+// (VmRSS and VmHWM from /proc/self/status), in bytes; zeros off Linux.
+func Memory() (rss, peak int64) {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024
+		key, v, ok := strings.Cut(line, ":")
+		if !ok || (key != "VmRSS" && key != "VmHWM") {
+			continue
+		}
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if key == "VmRSS" {
+			rss = kb << 10
+		} else {
+			peak = kb << 10
 		}
 	}
-	return 0
+	return rss, peak
 }

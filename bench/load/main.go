@@ -17,7 +17,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -39,6 +38,7 @@ import (
 	"syscall"
 	"time"
 
+	"digitnet/bench"
 	"digitnet/recognize"
 	"digitnet/server"
 )
@@ -384,28 +384,10 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microse
 
 type mem struct{ rss, hwm int64 } // bytes
 
-// readMem reads VmRSS and VmHWM from /proc/self/status; zero off Linux.
+// readMem reads the process's memory; zero off Linux.
 func readMem() mem {
-	var m mem
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return m
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var kb int64
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "VmRSS:"):
-			fmt.Sscanf(line[len("VmRSS:"):], "%d", &kb)
-			m.rss = kb << 10
-		case strings.HasPrefix(line, "VmHWM:"):
-			fmt.Sscanf(line[len("VmHWM:"):], "%d", &kb)
-			m.hwm = kb << 10
-		}
-	}
-	return m
+	rss, hwm := bench.Memory()
+	return mem{rss: rss, hwm: hwm}
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

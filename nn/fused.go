@@ -10,7 +10,7 @@ import "digitnet/internal/vec"
 // so the bias and ReLU are applied to the pooled output, a quarter of the
 // convolution's, and the backward pass masks and sums the pooled gradient
 // instead of the full one. The two layers keep their own parameters and
-// shapes; the model swaps the pair for this op and a pass-through.
+// shapes; the model swaps the pair for this op and an identity.
 type convPool struct {
 	conv *conv2d // with relu false: it leaves raw products in conv.y
 	pool *maxPool
@@ -44,10 +44,3 @@ func (cp *convPool) backward(p, g, dy []float32, n int, needDX bool) []float32 {
 	cp.pool.route(cp.dz, dy, n)
 	return c.productsBackward(g[:nw], cp.dz, p[:nw], n, needDX)
 }
-
-// passThrough stands in for a layer whose work another op has taken over.
-type passThrough struct{}
-
-func (passThrough) forward(_, x []float32, n int) []float32 { return x }
-
-func (passThrough) backward(_, _, dy []float32, n int, needDX bool) []float32 { return dy }

@@ -41,7 +41,7 @@ func newOp(p layerPlan, gemm gemmFunc) op {
 	case KindReLU:
 		return &reluOp{}
 	case KindFlatten:
-		return flatten{}
+		return identity{}
 	}
 	panic("nn: unplanned layer kind " + p.spec.Kind) // plan rejects unknown kinds
 }
@@ -360,17 +360,15 @@ func (r *reluOp) forward(_, x []float32, n int) []float32 {
 }
 
 func (r *reluOp) backward(_, _, dy []float32, n int, needDX bool) []float32 {
-	for i, v := range r.y {
-		if v <= 0 {
-			dy[i] = 0
-		}
-	}
+	vec.MaskReLU(dy[:len(r.y)], r.y)
 	return dy
 }
 
-// flatten changes only the shape: NHWC data is already flat in H, W, C order.
-type flatten struct{}
+// identity passes data through unchanged. It is Flatten, which changes only
+// the shape (NHWC data is already flat in H, W, C order), and it stands in
+// for a layer whose work a fused op has taken over.
+type identity struct{}
 
-func (flatten) forward(_, x []float32, n int) []float32 { return x }
+func (identity) forward(_, x []float32, n int) []float32 { return x }
 
-func (flatten) backward(_, _, dy []float32, n int, needDX bool) []float32 { return dy }
+func (identity) backward(_, _, dy []float32, n int, needDX bool) []float32 { return dy }

@@ -164,7 +164,7 @@ func (m *Model) newWorker(serial bool) *worker {
 		c, ok1 := w.ops[i].(*conv2d)
 		mp, ok2 := w.ops[i+1].(*maxPool)
 		if ok1 && ok2 && c.relu {
-			w.ops[i], w.ops[i+1] = newConvPool(c, mp), passThrough{}
+			w.ops[i], w.ops[i+1] = newConvPool(c, mp), identity{}
 		}
 	}
 	return w

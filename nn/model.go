@@ -235,6 +235,18 @@ func (m *Model) predictChunk(x []float32, n int, probs []float32, pool *sync.Poo
 	pool.Put(w)
 }
 
+// Argmax returns the index of the largest value in p, the first on ties:
+// the predicted class of one row of Predict's output.
+func Argmax(p []float32) int {
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
+}
+
 // softmax writes the row-wise softmax of logits (n × k) into p, subtracting
 // each row's maximum first so exp cannot overflow.
 func softmax(p, logits []float32, n, k int) {

@@ -108,13 +108,7 @@ func (s *shard) run(m *Model, x []float32, labels []uint8, n, batch int) {
 	s.loss, s.right = 0, 0
 	for i := 0; i < n; i++ {
 		p := s.dlogit[i*k : i*k+k]
-		best := 0
-		for j, v := range p {
-			if v > p[best] {
-				best = j
-			}
-		}
-		if best == int(labels[i]) {
+		if Argmax(p) == int(labels[i]) {
 			s.right++
 		}
 		// The log of a probability that underflowed to 0 is bounded as

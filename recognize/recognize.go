@@ -148,11 +148,7 @@ func (r *Recognizer) Classify(inputs []*image.Gray) ([]Digit, error) {
 	for i := range out {
 		d := Digit{Input: inputs[i]}
 		copy(d.Probabilities[:], probs[i*10:])
-		for c, p := range d.Probabilities {
-			if p > d.Probabilities[d.Digit] {
-				d.Digit = c
-			}
-		}
+		d.Digit = nn.Argmax(d.Probabilities[:])
 		d.Confidence = d.Probabilities[d.Digit]
 		out[i] = d
 	}

@@ -47,7 +47,7 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 			if truth >= k {
 				return Metrics{}, fmt.Errorf("train: label %d of image %d out of range for %d classes", truth, lo+i, k)
 			}
-			mt.Confusion[truth][argmax(probs[i*k:(i+1)*k])]++
+			mt.Confusion[truth][nn.Argmax(probs[i*k:(i+1)*k])]++
 		}
 	}
 	for c := 0; c < k; c++ {
@@ -68,14 +68,4 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 		mt.Accuracy = float64(mt.Correct) / float64(mt.N)
 	}
 	return mt, nil
-}
-
-func argmax(p []float32) int {
-	best := 0
-	for i, v := range p {
-		if v > p[best] {
-			best = i
-		}
-	}
-	return best
 }

@@ -202,10 +202,8 @@ func (m *Model) Predict(x []float32, n int, probs []float32) error {
 		// allocation. Below smallParallel images, waking another core for
 		// a share of each product costs more than it saves (one image:
 		// 54 µs alone, 71 µs split).
-		if n > 0 && n < smallParallel {
-			m.predictChunk(x, n, probs, &m.serial, true)
-		} else if n > 0 {
-			m.predictChunk(x, n, probs, &m.workers, false)
+		if n > 0 {
+			m.predictChunk(x, n, probs, n < smallParallel)
 		}
 		return nil
 	}
@@ -216,7 +214,7 @@ func (m *Model) Predict(x []float32, n int, probs []float32) error {
 		wg.Go(func() {
 			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
 				lo, hi := c*predictChunk, min(n, (c+1)*predictChunk)
-				m.predictChunk(x[lo*in:hi*in], hi-lo, probs[lo*classes:hi*classes], &m.serial, true)
+				m.predictChunk(x[lo*in:hi*in], hi-lo, probs[lo*classes:hi*classes], true)
 			}
 		})
 	}
@@ -224,8 +222,12 @@ func (m *Model) Predict(x []float32, n int, probs []float32) error {
 	return nil
 }
 
-// predictChunk runs n samples on a worker from pool.
-func (m *Model) predictChunk(x []float32, n int, probs []float32, pool *sync.Pool, serial bool) {
+// predictChunk runs n samples on a pooled worker, serial or not.
+func (m *Model) predictChunk(x []float32, n int, probs []float32, serial bool) {
+	pool := &m.workers
+	if serial {
+		pool = &m.serial
+	}
 	w, _ := pool.Get().(*worker)
 	if w == nil {
 		w = m.newWorker(serial)

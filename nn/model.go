@@ -39,8 +39,8 @@ type Model struct {
 	// input normalisation, ...). Save writes it to the file's metadata.
 	Meta map[string]string
 
-	workers sync.Pool // of *worker, for Predict of one chunk
-	serial  sync.Pool // of *worker, for Predict of many chunks in parallel
+	workers sync.Pool // of *worker whose products may use every core
+	serial  sync.Pool // of *worker that stays on its goroutine (small or parallel Predict)
 }
 
 // New builds a model for spec with Glorot-uniform kernels and zero biases,

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"digitnet/internal/pngdec"
+
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
@@ -68,8 +70,17 @@ func Decode(r io.Reader, lim Limits) (image.Image, string, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, "", fmt.Errorf("%w: file larger than %d bytes", ErrTooLarge, lim.MaxBytes)
 	}
-	if f := sniff(data); f.unsupported {
+	f := sniff(data)
+	if f.unsupported {
 		return nil, "", fmt.Errorf("%w: %s", ErrUnsupported, f.name)
+	}
+	if f.name == "PNG" {
+		// Most uploads are 8-bit PNGs, which the fast path decodes to
+		// what image/png would; anything else, including every broken
+		// file, goes to image/png below, which explains the problem.
+		if img, err := pngdec.Decode(data, lim.MaxPixels); err == nil {
+			return img, "png", nil
+		}
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {

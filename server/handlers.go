@@ -260,7 +260,10 @@ func (pp *pngPool) Get() *png.EncoderBuffer {
 }
 func (pp *pngPool) Put(b *png.EncoderBuffer) { pp.p.Put(b) }
 
-var pngEnc = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngPool{}}
+// pngEnc stores the 28x28 previews uncompressed: 3.5 µs and 1.2 KB of
+// base64 per preview, where BestSpeed took 58 µs (a sixteenth of the
+// server's CPU per request) to save 560 bytes on loopback or a LAN.
+var pngEnc = png.Encoder{CompressionLevel: png.NoCompression, BufferPool: &pngPool{}}
 
 func pngDataURL(img *image.Gray) string {
 	if img == nil {

@@ -362,18 +362,13 @@ func (hd *header) extendPalette(p *image.Paletted) {
 	}
 }
 
-// rgbToRGBA writes the RGB pixels of row as opaque RGBA into dst, moving
-// four bytes at a time (the fourth, the next pixel's red, is overwritten
-// by the alpha).
+// rgbToRGBA writes the RGB pixels of row as opaque RGBA into dst. (Moving
+// four bytes at a time, overwriting the fourth with the alpha, measured no
+// faster.)
 func rgbToRGBA(dst, row []byte) {
 	n := len(row) / 3
 	dst = dst[:4*n]
-	x := 0
-	for ; x+1 < n; x++ {
-		v := binary.LittleEndian.Uint32(row[3*x:])
-		binary.LittleEndian.PutUint32(dst[4*x:], v|0xff<<24)
-	}
-	for ; x < n; x++ {
+	for x := range n {
 		p := row[3*x : 3*x+3 : 3*x+3]
 		binary.LittleEndian.PutUint32(dst[4*x:], uint32(p[0])|uint32(p[1])<<8|uint32(p[2])<<16|0xff<<24)
 	}

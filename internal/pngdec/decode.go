@@ -256,8 +256,10 @@ func (hd *header) pixels() (image.Image, error) {
 	put, img := hd.output()
 	k := min(h, max(1, blockBytes/(rowLen+1)))
 	block := make([]byte, k*(rowLen+1))
-	prev := make([]byte, rowLen) // zeros: the row above the first
-	last := make([]byte, rowLen)
+	// above holds the row above the block: zeros for the first, then the
+	// previous block's last row, which the next read overwrites.
+	above := make([]byte, rowLen)
+	prev := above
 	for y := 0; y < h; y += k {
 		n := min(k, h-y)
 		if _, err := io.ReadFull(fr, block[:n*(rowLen+1)]); err != nil {
@@ -275,8 +277,8 @@ func (hd *header) pixels() (image.Image, error) {
 			put(y+r, cur)
 			prev = cur
 		}
-		copy(last, prev)
-		prev = last
+		copy(above, prev)
+		prev = above
 	}
 	// The stream must end here, followed by its 4-byte Adler-32 (left
 	// unchecked: the chunk CRCs cover the same bytes).
@@ -287,7 +289,7 @@ func (hd *header) pixels() (image.Image, error) {
 		return nil, FormatError("data after the zlib stream")
 	}
 	if p, ok := img.(*image.Paletted); ok {
-		hd.extendPalette(p)
+		extendPalette(p)
 	}
 	return img, nil
 }
@@ -349,7 +351,7 @@ func (hd *header) output() (put func(y int, row []byte), img image.Image) {
 
 // extendPalette lengthens p's palette, as image/png does, to cover the
 // largest index used; the entries past the PLTE's are opaque black.
-func (hd *header) extendPalette(p *image.Paletted) {
+func extendPalette(p *image.Paletted) {
 	if len(p.Palette) == 256 {
 		return
 	}

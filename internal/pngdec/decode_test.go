@@ -38,7 +38,8 @@ type chunk struct {
 
 func (f file) bytes(t testing.TB) []byte {
 	t.Helper()
-	bpp := max(1, f.depth*channels(f.ct)/8)
+	// At depth 8 a pixel has a byte per channel.
+	bpp := max(1, f.depth*bytesPerPixel[f.ct]/8)
 	var raw []byte
 	prev := make([]byte, len(f.rows[0]))
 	for y, row := range f.rows {
@@ -95,8 +96,6 @@ func appendChunk(out []byte, kind string, body []byte) []byte {
 	out = append(out, body...)
 	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[start:]))
 }
-
-func channels(ct int) int { return [7]int{1, 0, 3, 1, 2, 0, 4}[ct] }
 
 // filterRef applies filter ft to row (the encoder's side of unfilterRef):
 // each byte's predictor comes from the original rows.
@@ -173,7 +172,7 @@ func TestMatchesImagePNG(t *testing.T) {
 		for fname, filter := range filters {
 			for _, size := range [][2]int{{1, 1}, {3, 2}, {17, 5}, {40, 30}, {600, 70}} {
 				w, h := size[0], size[1]
-				rows := randomRows(rng, w, h, channels(tc.ct))
+				rows := randomRows(rng, w, h, bytesPerPixel[tc.ct])
 				if tc.ct == ctGrey && tc.trns != nil {
 					rows[0][0] = 7 // the transparent level, somewhere
 				}

@@ -22,7 +22,7 @@ func FuzzDecode(f *testing.F) {
 		if n == 0 {
 			continue
 		}
-		fl := file{w: 5, h: 4, depth: 8, ct: ct, rows: randomRows(rng, 5, 4, channels(ct)), filter: func(y int) byte { return byte(y % 5) }}
+		fl := file{w: 5, h: 4, depth: 8, ct: ct, rows: randomRows(rng, 5, 4, n), filter: func(y int) byte { return byte(y % 5) }}
 		if ct == ctPalette {
 			fl.plte, fl.trns = []byte{1, 2, 3, 4, 5, 6}, []byte{9}
 		}

@@ -20,24 +20,7 @@ func packA(mr, mc, kc int, a []float32, lda int, trans bool, dst []float32) {
 				copy(d[p*mr:p*mr+rows], src)
 			}
 		default:
-			r := 0
-			for ; r+4 <= rows; r += 4 {
-				s0 := a[(i0+r)*lda : (i0+r)*lda+kc]
-				s1 := a[(i0+r+1)*lda : (i0+r+1)*lda+kc]
-				s2 := a[(i0+r+2)*lda : (i0+r+2)*lda+kc]
-				s3 := a[(i0+r+3)*lda : (i0+r+3)*lda+kc]
-				dd := d[r:]
-				for p := range s0 {
-					q := dd[p*mr : p*mr+4]
-					q[0], q[1], q[2], q[3] = s0[p], s1[p], s2[p], s3[p]
-				}
-			}
-			for ; r < rows; r++ {
-				s := a[(i0+r)*lda : (i0+r)*lda+kc]
-				for p, v := range s {
-					d[p*mr+r] = v
-				}
-			}
+			interleave(d, mr, a[i0*lda:], lda, rows, kc)
 		}
 		if rows < mr {
 			for p := 0; p < kc; p++ {
@@ -57,24 +40,7 @@ func packB(nr, kc, nc int, b []float32, ldb int, trans bool, dst []float32) {
 		cols := min(nr, nc-j0)
 		d := dst[j0*kc : j0*kc+nr*kc]
 		if trans {
-			j := 0
-			for ; j+4 <= cols; j += 4 {
-				s0 := b[(j0+j)*ldb : (j0+j)*ldb+kc]
-				s1 := b[(j0+j+1)*ldb : (j0+j+1)*ldb+kc]
-				s2 := b[(j0+j+2)*ldb : (j0+j+2)*ldb+kc]
-				s3 := b[(j0+j+3)*ldb : (j0+j+3)*ldb+kc]
-				dd := d[j:]
-				for p := range s0 {
-					q := dd[p*nr : p*nr+4]
-					q[0], q[1], q[2], q[3] = s0[p], s1[p], s2[p], s3[p]
-				}
-			}
-			for ; j < cols; j++ {
-				s := b[(j0+j)*ldb : (j0+j)*ldb+kc]
-				for p, v := range s {
-					d[p*nr+j] = v
-				}
-			}
+			interleave(d, nr, b[j0*ldb:], ldb, cols, kc)
 		} else {
 			for p := 0; p < kc; p++ {
 				copy(d[p*nr:p*nr+cols], b[p*ldb+j0:p*ldb+j0+cols])
@@ -84,6 +50,32 @@ func packB(nr, kc, nc int, b []float32, ldb int, trans bool, dst []float32) {
 			for p := 0; p < kc; p++ {
 				clear(d[p*nr+cols : p*nr+nr])
 			}
+		}
+	}
+}
+
+// interleave writes n rows of kc elements, row r starting at src[r*lds],
+// into a panel of width w: element p of row r goes to dst[p*w+r]. Both
+// packA's row-major A and packB's transposed B come down to this. Four
+// rows go at a time, so that each store fills four neighbouring floats of
+// a panel line instead of one.
+func interleave(dst []float32, w int, src []float32, lds, n, kc int) {
+	r := 0
+	for ; r+4 <= n; r += 4 {
+		s0 := src[r*lds : r*lds+kc]
+		s1 := src[(r+1)*lds : (r+1)*lds+kc]
+		s2 := src[(r+2)*lds : (r+2)*lds+kc]
+		s3 := src[(r+3)*lds : (r+3)*lds+kc]
+		dd := dst[r:]
+		for p := range s0 {
+			q := dd[p*w : p*w+4]
+			q[0], q[1], q[2], q[3] = s0[p], s1[p], s2[p], s3[p]
+		}
+	}
+	for ; r < n; r++ {
+		s := src[r*lds : r*lds+kc]
+		for p, v := range s {
+			dst[p*w+r] = v
 		}
 	}
 }

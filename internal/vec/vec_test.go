@@ -151,11 +151,26 @@ func TestMax4(t *testing.T) {
 	})
 }
 
+// eachPlane calls check with every h×w×c plane of the pooling tests: all
+// small sides (odd ones drop a row or column), channel counts around the
+// vector widths, and the engine's own planes.
+func eachPlane(check func(h, w, c int)) {
+	dims := []int{0, 1, 2, 3, 4, 5, 7, 11}
+	channels := []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 64}
+	for _, h := range dims {
+		for _, w := range dims {
+			for _, c := range channels {
+				check(h, w, c)
+			}
+		}
+	}
+	check(26, 26, 32)
+	check(11, 11, 64)
+}
+
 func TestMaxPool2x2(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(3, 4))
-		dims := []int{0, 1, 2, 3, 4, 5, 7, 11}
-		channels := []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 64}
 		check := func(h, w, c int) {
 			t.Helper()
 			src := newGuarded(rng, h*w*c, mixed)
@@ -181,16 +196,7 @@ func TestMaxPool2x2(t *testing.T) {
 				}
 			}
 		}
-		for _, h := range dims {
-			for _, w := range dims {
-				for _, c := range channels {
-					check(h, w, c)
-				}
-			}
-		}
-		// The engine's planes.
-		check(26, 26, 32)
-		check(11, 11, 64)
+		eachPlane(check)
 	})
 }
 
@@ -202,8 +208,6 @@ func TestUnpool2x2(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		levels := func(rng *rand.Rand) float32 { return float32(rng.IntN(4)) }
-		dims := []int{0, 1, 2, 3, 4, 5, 7, 11}
-		channels := []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 64}
 		check := func(h, w, c int) {
 			t.Helper()
 			oh, ow := h/2, w/2
@@ -245,15 +249,7 @@ func TestUnpool2x2(t *testing.T) {
 			}
 			dst.checkGuards(t, fmt.Sprintf("h=%d w=%d c=%d dst", h, w, c))
 		}
-		for _, h := range dims {
-			for _, w := range dims {
-				for _, c := range channels {
-					check(h, w, c)
-				}
-			}
-		}
-		check(26, 26, 32)
-		check(11, 11, 64)
+		eachPlane(check)
 	})
 }
 

@@ -84,17 +84,20 @@ func (g *gemmArgs) check() {
 	if g.m < 0 || g.n < 0 || g.k < 0 {
 		panic(fmt.Sprintf("matmul: negative dimension m=%d n=%d k=%d", g.m, g.n, g.k))
 	}
-	ra, ca := g.m, g.k
-	if g.transA {
-		ra, ca = ca, ra
-	}
-	rb, cb := g.k, g.n
-	if g.transB {
-		rb, cb = cb, rb
-	}
+	ra, ca := stored(g.m, g.k, g.transA)
+	rb, cb := stored(g.k, g.n, g.transB)
 	checkMatrix("a", ra, ca, g.a, g.lda)
 	checkMatrix("b", rb, cb, g.b, g.ldb)
 	checkMatrix("c", g.m, g.n, g.c, g.ldc)
+}
+
+// stored returns the shape in memory of an operand that is rows×cols in
+// the product: transposed, it is stored cols×rows.
+func stored(rows, cols int, trans bool) (int, int) {
+	if trans {
+		return cols, rows
+	}
+	return rows, cols
 }
 
 func checkMatrix(name string, rows, cols int, s []float32, ld int) {

@@ -92,14 +92,8 @@ func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 // runWith is run with gemm computing the product instead of Gemm.
 func (c gemmCase) runWith(t *testing.T, rng *rand.Rand, gemm func(*gemmArgs)) {
 	t.Helper()
-	ra, ca := c.m, c.k
-	if c.transA {
-		ra, ca = ca, ra
-	}
-	rb, cb := c.k, c.n
-	if c.transB {
-		rb, cb = cb, rb
-	}
+	ra, ca := stored(c.m, c.k, c.transA)
+	rb, cb := stored(c.k, c.n, c.transB)
 	a := newMatrix(rng, ra, ca, ca+c.pad+boolInt(ca == 0), uniform)
 	b := newMatrix(rng, rb, cb, cb+c.pad+boolInt(cb == 0), uniform)
 	fill := uniform

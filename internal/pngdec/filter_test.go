@@ -53,12 +53,24 @@ func absRef(x int) int {
 }
 
 func TestUnfilter(t *testing.T) {
+	for _, impl := range implNames() {
+		t.Run(impl, func(t *testing.T) {
+			defer setImpl(impl)()
+			testUnfilter(t)
+		})
+	}
+	if unfilter(5, make([]byte, 3), make([]byte, 3), 3) {
+		t.Error("filter type 5 accepted")
+	}
+}
+
+func testUnfilter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for bpp := 1; bpp <= 4; bpp++ {
 		for _, n := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 100, 481} {
 			n := n / bpp * bpp // whole pixels, as rows are
 			for ft := byte(ftNone); ft <= ftPaeth; ft++ {
-				for _, kind := range []string{"random", "smooth", "flat"} {
+				for _, kind := range []string{"random", "smooth", "wrap", "flat"} {
 					cur, prev := make([]byte, n), make([]byte, n)
 					for i := range cur {
 						switch kind {
@@ -66,6 +78,8 @@ func TestUnfilter(t *testing.T) {
 							cur[i], prev[i] = byte(rng.Uint32()), byte(rng.Uint32())
 						case "smooth": // small differences: every Paeth branch and tie
 							cur[i], prev[i] = byte(rng.IntN(3)), byte(128+rng.IntN(5)-2)
+						case "wrap": // sums past 255 and differences near ±255
+							cur[i], prev[i] = byte(250+rng.IntN(6)), byte(rng.IntN(2)*255)
 						case "flat":
 							cur[i], prev[i] = 0, 255
 						}
@@ -84,9 +98,6 @@ func TestUnfilter(t *testing.T) {
 				}
 			}
 		}
-	}
-	if unfilter(5, make([]byte, 3), make([]byte, 3), 3) {
-		t.Error("filter type 5 accepted")
 	}
 }
 

@@ -1,0 +1,102 @@
+// Command asm generates the amd64 Paeth filter of package pngdec with avo.
+// It is a separate module so avo never reaches digitnet's go.mod.
+//
+// Run it through go generate in internal/pngdec:
+//
+//	cd _asm && go run . -out ../filter_amd64.s -stubs ../filter_amd64_stubs.go -pkg pngdec
+//
+// The Paeth filter predicts each byte from its left neighbour a, which is
+// the previous result, so a row is one long chain of dependent steps. The
+// kernel holds one pixel's channels as 16-bit lanes of an xmm register and
+// computes them together; each step of the chain is one 1-cycle AVX
+// instruction, with the predictor written so that the chain is short:
+//
+//	pa = |b-c|  pb = |a-c|  pc = |a+b-2c| = |(a-c)+(b-c)|
+//	bc = pb <= pc ? b : c   pbc = min(pb, pc)
+//	p  = pa <= pbc ? a : bc
+//
+// which picks as the spec's PaethPredictor does (ties to a, then b). The
+// pure-Go paeth in ../filter.go is the reference it is tested against.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+)
+
+func main() {
+	ConstraintExpr("amd64,gc,!purego")
+	genPaeth(3)
+	genPaeth(4)
+	Generate()
+}
+
+// genPaeth emits paethAVX<bpp>(cur, prev *byte, n int), which unfilters the
+// first n pixels of a Paeth row in place. Each pixel is read as four bytes,
+// so for bpp 3 the caller leaves the row's last pixel out (its fourth byte
+// would be past the row); only bpp bytes are written.
+func genPaeth(bpp int) {
+	name := fmt.Sprintf("paethAVX%d", bpp)
+	TEXT(name, NOSPLIT, "func(cur, prev *byte, n int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s unfilters the first n %d-byte pixels of a Paeth-filtered row.", name, bpp))
+	cur := Load(Param("cur"), GP64())
+	prev := Load(Param("prev"), GP64())
+	n := Load(Param("n"), GP64())
+
+	low := XMM() // 0x00ff in every 16-bit lane
+	VPCMPEQW(low, low, low)
+	VPSRLW(U8(8), low, low)
+	a, c := XMM(), XMM() // left and above-left, 0 at the row's start
+	VPXOR(a, a, a)
+	VPXOR(c, c, c)
+	t := GP32()
+
+	Label(name + "_loop")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	b, x := XMM(), XMM()
+	VMOVD(Mem{Base: prev}, b)
+	VPMOVZXBW(b, b)
+	VMOVD(Mem{Base: cur}, x)
+	VPMOVZXBW(x, x)
+
+	d, pa := XMM(), XMM() // b-c and |b-c|: off the chain through a
+	VPSUBW(c, b, d)
+	VPABSW(d, pa)
+	e, pb, pc := XMM(), XMM(), XMM()
+	VPSUBW(c, a, e) // a-c
+	VPABSW(e, pb)
+	VPADDW(d, e, pc) // a+b-2c
+	VPABSW(pc, pc)
+
+	m, bc, pbc := XMM(), XMM(), XMM()
+	VPCMPGTW(pc, pb, m)    // pb > pc
+	VPBLENDVB(m, c, b, bc) // pb > pc ? c : b
+	VPMINSW(pc, pb, pbc)   // min(pb, pc)
+	VPCMPGTW(pbc, pa, m)   // pa > min(pb, pc)
+	VPBLENDVB(m, bc, a, m) // the predictor
+	VPADDW(m, x, a)        // the byte, plus the predictor,
+	VPAND(low, a, a)       // modulo 256: the next pixel's a
+	VMOVDQA(b, c)
+
+	out := XMM()
+	VPACKUSWB(a, a, out)
+	VMOVD(out, t)
+	if bpp == 4 {
+		MOVL(t, Mem{Base: cur})
+	} else {
+		MOVW(t.As16(), Mem{Base: cur})
+		SHRL(U8(16), t)
+		MOVB(t.As8(), Mem{Base: cur, Disp: 2})
+	}
+	ADDQ(U8(bpp), cur)
+	ADDQ(U8(bpp), prev)
+	DECQ(n)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_done")
+	RET()
+}

@@ -1,0 +1,35 @@
+//go:build amd64 && gc && !purego
+
+package pngdec
+
+import "golang.org/x/sys/cpu"
+
+// useAVX picks the assembly Paeth filter, which needs only AVX's 128-bit
+// integer instructions (x/sys/cpu also checks that the OS saves the
+// registers). It is a variable so tests can run the Go filter too.
+var useAVX = cpu.X86.HasAVX
+
+// paethRGB runs the kernel on all pixels but the last, whose four-byte read
+// would pass the end of the row, and finishes that one in Go.
+func paethRGB(cur, prev []byte) {
+	n := len(cur) / 3
+	if !useAVX || n < 2 {
+		paeth3(cur, prev)
+		return
+	}
+	prev = prev[:len(cur)]
+	paethAVX3(&cur[0], &prev[0], n-1)
+	for i := 3 * (n - 1); i < 3*n; i++ {
+		cur[i] += byte(paeth(int(cur[i-3]), int(prev[i]), int(prev[i-3])))
+	}
+}
+
+func paethRGBA(cur, prev []byte) {
+	n := len(cur) / 4
+	if !useAVX || n == 0 {
+		paeth4(cur, prev)
+		return
+	}
+	prev = prev[:len(cur)]
+	paethAVX4(&cur[0], &prev[0], n)
+}

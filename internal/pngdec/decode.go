@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/flate"
 )
@@ -239,6 +240,58 @@ func (hd *header) parseTRNS(b []byte) error {
 // second copy of itself.
 const blockBytes = 32 << 10
 
+// scratch is what a decode needs besides the image: an inflater, with its
+// 32 KiB window and Huffman tables, and the row buffers. A web server
+// decodes an upload per request, and making these afresh cost a tenth of
+// the decode, most of it clearing memory.
+type scratch struct {
+	src          bytes.Reader
+	fr           io.ReadCloser
+	block, above []byte
+}
+
+var scratchPool sync.Pool
+
+// keepBytes bounds the row buffers kept for reuse: a rare huge image should
+// not pin its buffers for good.
+const keepBytes = 1 << 20
+
+func getScratch(z []byte) *scratch {
+	s, _ := scratchPool.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+		s.src.Reset(z)
+		s.fr = flate.NewReader(&s.src)
+		return s
+	}
+	s.src.Reset(z)
+	if err := s.fr.(flate.Resetter).Reset(&s.src, nil); err != nil {
+		// It cannot fail today (it only clears state); if it ever does,
+		// a fresh inflater is as good.
+		s.fr = flate.NewReader(&s.src)
+	}
+	return s
+}
+
+func putScratch(s *scratch) {
+	if cap(s.block) > keepBytes {
+		s.block = nil
+	}
+	if cap(s.above) > keepBytes {
+		s.above = nil
+	}
+	s.src.Reset(nil)
+	scratchPool.Put(s)
+}
+
+// buffer returns (*b)[:n], growing *b if needed.
+func (s *scratch) buffer(b *[]byte, n int) []byte {
+	if cap(*b) < n {
+		*b = make([]byte, n)
+	}
+	return (*b)[:n]
+}
+
 // pixels inflates and unfilters the image data into the image.
 func (hd *header) pixels() (image.Image, error) {
 	z := hd.zdata
@@ -247,22 +300,22 @@ func (hd *header) pixels() (image.Image, error) {
 	if len(z) < 2 || z[0]&0x0f != 8 || z[0]>>4 > 7 || binary.BigEndian.Uint16(z)%31 != 0 || z[1]&0x20 != 0 {
 		return nil, FormatError("bad zlib header")
 	}
-	src := bytes.NewReader(z[2:])
-	fr := flate.NewReader(src)
-	defer fr.Close()
+	s := getScratch(z[2:])
+	defer putScratch(s)
 
 	w, h, bpp := hd.w, hd.h, bytesPerPixel[hd.ct]
 	rowLen := w * bpp
 	put, img := hd.output()
 	k := min(h, max(1, blockBytes/(rowLen+1)))
-	block := make([]byte, k*(rowLen+1))
+	block := s.buffer(&s.block, k*(rowLen+1))
 	// above holds the row above the block: zeros for the first, then the
 	// previous block's last row, which the next read overwrites.
-	above := make([]byte, rowLen)
+	above := s.buffer(&s.above, rowLen)
+	clear(above)
 	prev := above
 	for y := 0; y < h; y += k {
 		n := min(k, h-y)
-		if _, err := io.ReadFull(fr, block[:n*(rowLen+1)]); err != nil {
+		if _, err := io.ReadFull(s.fr, block[:n*(rowLen+1)]); err != nil {
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
 				return nil, FormatError("not enough pixel data")
 			}
@@ -282,10 +335,10 @@ func (hd *header) pixels() (image.Image, error) {
 	}
 	// The stream must end here, followed by its 4-byte Adler-32 (left
 	// unchecked: the chunk CRCs cover the same bytes).
-	if n, err := fr.Read(block[:1]); n != 0 || err != io.EOF {
+	if n, err := s.fr.Read(block[:1]); n != 0 || err != io.EOF {
 		return nil, FormatError("too much pixel data")
 	}
-	if src.Len() != 4 {
+	if s.src.Len() != 4 {
 		return nil, FormatError("data after the zlib stream")
 	}
 	if p, ok := img.(*image.Paletted); ok {

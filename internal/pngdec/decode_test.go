@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -328,4 +329,49 @@ func TestRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentReuse decodes files of different shapes from many
+// goroutines, with broken files in between, so that inflaters and row
+// buffers pass between decodes of other sizes and after failures: each
+// result must still match image/png (run it with -race too).
+func TestConcurrentReuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var files [][]byte
+	var want []image.Image
+	for i, size := range []image.Point{{1, 1}, {3, 200}, {160, 160}, {700, 5}, {33, 47}} {
+		ct := []int{ctGrey, ctRGB, ctRGBA, ctGreyAlpha, ctRGB}[i]
+		bpp := bytesPerPixel[ct]
+		f := file{w: size.X, h: size.Y, depth: 8, ct: ct, rows: randomRows(rng, size.X, size.Y, bpp), filter: func(y int) byte { return byte((y + 2) % 5) }}
+		data := f.bytes(t)
+		m, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, want = append(files, data), append(want, m)
+	}
+	broken := files[2][:len(files[2])/2]
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 50 {
+				i := (g + k) % len(files)
+				if k%7 == 0 {
+					if _, err := Decode(broken, 1<<20); err == nil {
+						t.Error("truncated file decoded")
+					}
+				}
+				got, err := Decode(files[i], 1<<20)
+				if err != nil {
+					t.Errorf("file %d: %v", i, err)
+					return
+				}
+				if !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("file %d differs from image/png", i)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

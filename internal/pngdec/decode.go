@@ -417,10 +417,10 @@ func extendPalette(p *image.Paletted) {
 	}
 }
 
-// rgbToRGBA writes the RGB pixels of row as opaque RGBA into dst. (Moving
+// rgbToRGBAGo writes the RGB pixels of row as opaque RGBA into dst. (Moving
 // four bytes at a time, overwriting the fourth with the alpha, measured no
 // faster.)
-func rgbToRGBA(dst, row []byte) {
+func rgbToRGBAGo(dst, row []byte) {
 	n := len(row) / 3
 	dst = dst[:4*n]
 	for x := range n {

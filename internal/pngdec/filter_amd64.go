@@ -4,7 +4,7 @@ package pngdec
 
 import "golang.org/x/sys/cpu"
 
-// useAVX picks the assembly Paeth filter, which needs only AVX's 128-bit
+// useAVX picks the assembly Paeth filter and RGB widening, which need only AVX's 128-bit
 // integer instructions (x/sys/cpu also checks that the OS saves the
 // registers). It is a variable so tests can run the Go filter too.
 var useAVX = cpu.X86.HasAVX
@@ -32,4 +32,14 @@ func paethRGBA(cur, prev []byte) {
 	}
 	prev = prev[:len(cur)]
 	paethAVX4(&cur[0], &prev[0], n)
+}
+
+// rgbToRGBA widens four pixels per shuffle while the kernel's 16-byte
+// reads stay inside row, and the last few in Go.
+func rgbToRGBA(dst, row []byte) {
+	if g := (len(row) - 4) / 12; useAVX && g > 0 {
+		rgbToRGBAAVX(&dst[:16*g][0], &row[0], g)
+		dst, row = dst[16*g:], row[12*g:]
+	}
+	rgbToRGBAGo(dst, row)
 }

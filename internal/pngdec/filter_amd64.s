@@ -91,3 +91,51 @@ paethAVX4_loop:
 
 paethAVX4_done:
 	RET
+
+DATA rgbShuffle<>+0(SB)/1, $0x00
+DATA rgbShuffle<>+1(SB)/1, $0x01
+DATA rgbShuffle<>+2(SB)/1, $0x02
+DATA rgbShuffle<>+3(SB)/1, $0x80
+DATA rgbShuffle<>+4(SB)/1, $0x03
+DATA rgbShuffle<>+5(SB)/1, $0x04
+DATA rgbShuffle<>+6(SB)/1, $0x05
+DATA rgbShuffle<>+7(SB)/1, $0x80
+DATA rgbShuffle<>+8(SB)/1, $0x06
+DATA rgbShuffle<>+9(SB)/1, $0x07
+DATA rgbShuffle<>+10(SB)/1, $0x08
+DATA rgbShuffle<>+11(SB)/1, $0x80
+DATA rgbShuffle<>+12(SB)/1, $0x09
+DATA rgbShuffle<>+13(SB)/1, $0x0a
+DATA rgbShuffle<>+14(SB)/1, $0x0b
+DATA rgbShuffle<>+15(SB)/1, $0x80
+GLOBL rgbShuffle<>(SB), RODATA|NOPTR, $16
+
+DATA rgbAlpha<>+0(SB)/4, $0xff000000
+DATA rgbAlpha<>+4(SB)/4, $0xff000000
+DATA rgbAlpha<>+8(SB)/4, $0xff000000
+DATA rgbAlpha<>+12(SB)/4, $0xff000000
+GLOBL rgbAlpha<>(SB), RODATA|NOPTR, $16
+
+// func rgbToRGBAAVX(dst *byte, src *byte, n int)
+// Requires: AVX
+TEXT ·rgbToRGBAAVX(SB), NOSPLIT, $0-24
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    n+16(FP), DX
+	VMOVDQU rgbShuffle<>+0(SB), X0
+	VMOVDQU rgbAlpha<>+0(SB), X1
+
+rgb_loop:
+	TESTQ   DX, DX
+	JZ      rgb_done
+	VMOVDQU (CX), X2
+	VPSHUFB X0, X2, X2
+	VPOR    X1, X2, X2
+	VMOVDQU X2, (AX)
+	ADDQ    $0x0c, CX
+	ADDQ    $0x10, AX
+	DECQ    DX
+	JMP     rgb_loop
+
+rgb_done:
+	RET

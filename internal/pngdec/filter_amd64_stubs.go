@@ -13,3 +13,8 @@ func paethAVX3(cur *byte, prev *byte, n int)
 //
 //go:noescape
 func paethAVX4(cur *byte, prev *byte, n int)
+
+// rgbToRGBAAVX widens 4n RGB pixels at src to opaque RGBA at dst.
+//
+//go:noescape
+func rgbToRGBAAVX(dst *byte, src *byte, n int)

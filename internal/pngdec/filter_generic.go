@@ -7,3 +7,5 @@ const useAVX = false
 
 func paethRGB(cur, prev []byte)  { paeth3(cur, prev) }
 func paethRGBA(cur, prev []byte) { paeth4(cur, prev) }
+
+func rgbToRGBA(dst, row []byte) { rgbToRGBAGo(dst, row) }

@@ -115,3 +115,24 @@ func TestPaethPredictor(t *testing.T) {
 		}
 	}
 }
+
+func TestRGBToRGBA(t *testing.T) {
+	for _, impl := range implNames() {
+		t.Run(impl, func(t *testing.T) {
+			defer setImpl(impl)()
+			for n := range 40 {
+				row := make([]byte, 3*n)
+				want := make([]byte, 4*n)
+				for i := range n {
+					row[3*i], row[3*i+1], row[3*i+2] = byte(7*i), byte(7*i+1), byte(7*i+2)
+					copy(want[4*i:], []byte{byte(7 * i), byte(7*i + 1), byte(7*i + 2), 255})
+				}
+				buf := append(make([]byte, 4*n), 0xAA, 0xBB)
+				rgbToRGBA(buf[:4*n], row)
+				if !bytes.Equal(buf[:4*n], want) || buf[4*n] != 0xAA || buf[4*n+1] != 0xBB {
+					t.Fatalf("%d pixels: got %v, want %v", n, buf, want)
+				}
+			}
+		})
+	}
+}

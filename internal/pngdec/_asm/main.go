@@ -30,6 +30,7 @@ func main() {
 	ConstraintExpr("amd64,gc,!purego")
 	genPaeth(3)
 	genPaeth(4)
+	genRGBToRGBA()
 	Generate()
 }
 
@@ -98,5 +99,48 @@ func genPaeth(bpp int) {
 	JMP(LabelRef(name + "_loop"))
 
 	Label(name + "_done")
+	RET()
+}
+
+// genRGBToRGBA emits rgbToRGBAAVX(dst, src *byte, n int), which widens
+// 4n RGB pixels to opaque RGBA with one byte shuffle per four pixels. It
+// reads 16 bytes per 12 it uses, so the caller keeps 4 bytes of the source
+// row after the last group.
+func genRGBToRGBA() {
+	shuffle := GLOBL("rgbShuffle", RODATA|NOPTR)
+	for i := range 16 {
+		v := 0x80 // PSHUFB writes 0 for an index with the top bit set
+		if i%4 != 3 {
+			v = i/4*3 + i%4
+		}
+		DATA(i, U8(v))
+	}
+	alpha := GLOBL("rgbAlpha", RODATA|NOPTR)
+	for i := range 4 {
+		DATA(4*i, U32(0xff000000))
+	}
+
+	TEXT("rgbToRGBAAVX", NOSPLIT, "func(dst, src *byte, n int)")
+	Pragma("noescape")
+	Doc("rgbToRGBAAVX widens 4n RGB pixels at src to opaque RGBA at dst.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	sh, al := XMM(), XMM()
+	VMOVDQU(shuffle, sh)
+	VMOVDQU(alpha, al)
+	Label("rgb_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("rgb_done"))
+	x := XMM()
+	VMOVDQU(Mem{Base: src}, x)
+	VPSHUFB(sh, x, x)
+	VPOR(al, x, x)
+	VMOVDQU(x, Mem{Base: dst})
+	ADDQ(U8(12), src)
+	ADDQ(U8(16), dst)
+	DECQ(n)
+	JMP(LabelRef("rgb_loop"))
+	Label("rgb_done")
 	RET()
 }

@@ -41,9 +41,14 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 	rowL := make([]float32, w)
 	rowA := make([]float32, w)
 	opaque := true
-	for y := range h {
-		rowOpaque := read(y, rowL, rowA)
+	pairs := rgbaPairs(img, f)
+	for y := 0; y < h; y++ {
 		out := lum.p[(y/f)*ww : (y/f+1)*ww]
+		if pairs != nil && y%2 == 0 && y+1 < h && pairs(y, out) {
+			y++
+			continue
+		}
+		rowOpaque := read(y, rowL, rowA)
 		bx := 0
 		if f == 2 { // the coarse analysis: pairs, as the loop below adds them
 			for ; bx < w/2; bx++ {
@@ -81,8 +86,11 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 	}
 	for y := range wh {
 		ch := min(f, h-y*f)
-		for x := range ww {
-			lum.p[y*ww+x] /= float32(ch * min(f, w-x*f))
+		row := lum.p[y*ww : (y+1)*ww]
+		whole := w / f // cells of f columns; a last one may have fewer
+		divide(row[:whole], ch*f)
+		if whole < ww {
+			row[whole] /= float32(ch * (w - whole*f))
 		}
 	}
 	if opaque {
@@ -112,6 +120,23 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 		lum.p[i] += (1 - a) * bg
 	}
 	return lum, f
+}
+
+// divide divides p by n. By a power of two (the cells of the half-resolution
+// analysis have 4 pixels), it multiplies by the reciprocal instead, which
+// is exact there and several times faster than a division per value.
+func divide(p []float32, n int) {
+	if n&(n-1) == 0 {
+		r := 1 / float32(n)
+		for i := range p {
+			p[i] *= r
+		}
+		return
+	}
+	d := float32(n)
+	for i := range p {
+		p[i] /= d
+	}
 }
 
 // lumaPlane1 is lumaPlane at full resolution: rows are read straight
@@ -301,6 +326,55 @@ func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
 		return op
 	}
 }
+
+// rgbaPairs returns, for an *image.RGBA read at f = 2 (the coarse analysis
+// of most uploads), a function that sums an opaque pair of source rows y
+// and y+1 into the working row out, with the same float32 operations, in
+// the same order, as reading the two rows one by one; it reports false,
+// leaving out as it was, when a pixel of the pair is not opaque. Fusing
+// the steps saves the intermediate rows: a third of lumaPlane's time.
+// Other images and factors get nil.
+func rgbaPairs(img image.Image, f int) func(y int, out []float32) bool {
+	m, ok := img.(*image.RGBA)
+	if !ok || f != 2 || !fuseRGBAPairs {
+		return nil
+	}
+	b := m.Bounds()
+	w := b.Dx()
+	t := &rgbTables
+	return func(y int, out []float32) bool {
+		o0 := m.PixOffset(b.Min.X, b.Min.Y+y)
+		o1 := o0 + m.Stride
+		r0, r1 := m.Pix[o0:o0+4*w], m.Pix[o1:o1+4*w]
+		all := uint8(255)
+		for x := 3; x < 4*w; x += 4 {
+			all &= r0[x] & r1[x]
+		}
+		if all != 255 {
+			return false
+		}
+		out = out[:(w+1)/2]
+		for bx := range w / 2 {
+			p := r0[8*bx : 8*bx+8 : 8*bx+8]
+			q := r1[8*bx : 8*bx+8 : 8*bx+8]
+			// As lumaPlane: each row's pair is summed, then added to the
+			// sum so far (0 for the first row, and 0 + s is s).
+			// (Written out: the compiler does not inline a helper
+			// inside this closure.)
+			out[bx] = ((t.r[p[0]] + t.g[p[1]] + t.b[p[2]]) + (t.r[p[4]] + t.g[p[5]] + t.b[p[6]])) +
+				((t.r[q[0]] + t.g[q[1]] + t.b[q[2]]) + (t.r[q[4]] + t.g[q[5]] + t.b[q[6]]))
+		}
+		if w%2 == 1 { // a last column of one pixel
+			p, q := r0[4*w-4:], r1[4*w-4:]
+			out[w/2] = (t.r[p[0]] + t.g[p[1]] + t.b[p[2]]) + (t.r[q[0]] + t.g[q[1]] + t.b[q[2]])
+		}
+		return true
+	}
+}
+
+// fuseRGBAPairs is false only in the test that holds the fused rows to the
+// unfused ones, bit for bit.
+var fuseRGBAPairs = true
 
 // rgbTables holds the terms of Rec. 601 luma and alpha for each 8-bit
 // value, the same products the readers would compute, so that a pixel

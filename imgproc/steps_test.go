@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -101,7 +102,7 @@ func TestLumaPlaneFastPaths(t *testing.T) {
 	// generic hides the concrete type so lumaPlane goes through At.
 	type generic struct{ image.Image }
 	for _, img := range []image.Image{nrgba, rgba, gray, ycc, nycca, pal, gray16, nrgba64, cmyk} {
-		for _, side := range []int{1000, 16, 7} {
+		for _, side := range []int{1000, 20, 16, 7} {
 			fast, f1 := lumaPlane(img, side)
 			slow, f2 := lumaPlane(generic{img}, side)
 			if f1 != f2 || fast.w != slow.w || fast.h != slow.h {
@@ -115,6 +116,58 @@ func TestLumaPlaneFastPaths(t *testing.T) {
 					t.Fatalf("%T side %d: pixel %d fast %.3f slow %.3f", img, side, i, fast.p[i], slow.p[i])
 				}
 			}
+		}
+	}
+}
+
+// TestRGBAPairs holds the fused reading of opaque row pairs of an RGBA
+// image at half resolution to the row-by-row reading, bit for bit, with
+// odd and even sizes and rows that are not opaque.
+func TestRGBAPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, rect := range []image.Rectangle{image.Rect(0, 0, 160, 160), image.Rect(3, 5, 40, 31), image.Rect(0, 0, 9, 2), image.Rect(1, 1, 2, 8)} {
+		for _, holes := range []int{0, 1, 5} {
+			img := image.NewRGBA(rect)
+			for i := range img.Pix {
+				img.Pix[i] = uint8(r.IntN(256))
+				if i%4 == 3 {
+					img.Pix[i] = 255
+				}
+			}
+			for range holes {
+				img.Pix[4*r.IntN(rect.Dx()*rect.Dy())+3] = uint8(r.IntN(255))
+			}
+			side := (max(rect.Dx(), rect.Dy()) + 1) / 2
+			fused, f := lumaPlane(img, side)
+			fuseRGBAPairs = false
+			plain, _ := lumaPlane(img, side)
+			fuseRGBAPairs = true
+			if f != 2 {
+				t.Fatalf("%v: factor %d, want 2", rect, f)
+			}
+			if !slices.Equal(fused.p, plain.p) {
+				t.Errorf("%v with %d holes: fused rows differ from the plain reading", rect, holes)
+			}
+		}
+	}
+}
+
+// TestDivide holds divide to plain division, bit for bit, over the range
+// of luma sums (0 to n, the sum of n pixels).
+func TestDivide(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := 1; n <= 70; n++ {
+		p := make([]float32, 1000)
+		for i := range p {
+			p[i] = float32(n) * r.Float32()
+		}
+		p[0], p[1] = 0, float32(n)
+		want := make([]float32, len(p))
+		for i, v := range p {
+			want[i] = v / float32(n)
+		}
+		if divide(p, n); !slices.Equal(p, want) {
+			t.Errorf("divide by %d differs from division", n)
 		}
 	}
 }

@@ -19,9 +19,7 @@ func flattenSurround(lum plane) bool {
 	}
 	g := pool(lum, b)
 	h := newHistogram(0, 1, 256)
-	for _, v := range g.p {
-		h.add(v)
-	}
+	h.addAll(g.p)
 	t := h.otsu(0)
 	light := make([]bool, len(g.p))
 	var sumLight, sumDark, nLight, nDark float64
@@ -147,9 +145,7 @@ func flattenSurround(lum plane) bool {
 		return false
 	}
 	ph := newHistogram(0, 1, 256)
-	for _, v := range paper {
-		ph.add(v)
-	}
+	ph.addAll(paper)
 	level := ph.quantile(0.5)
 	// The writing must be on the sheet: a digit in a shadow that covers
 	// most of the border, beside a lit patch, is not on a desk. Writing is

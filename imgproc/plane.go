@@ -690,6 +690,31 @@ func (h *histogram) value(i int) float32 {
 
 func (h *histogram) add(v float32) { h.n[h.bin(v)]++; h.total++ }
 
+// addAll adds every value of p. Adding one by one, a run of values in one
+// bin (a page's background) makes each count wait for the store of the
+// one before, about 12 cycles a value; four sets of integer counts, merged
+// at the end, keep four short chains in flight instead. The counts are the
+// same integers, so every quantile and threshold is unchanged.
+func (h *histogram) addAll(p []float32) {
+	bins := len(h.n)
+	c := make([]uint32, 4*bins)
+	c0, c1, c2, c3 := c[:bins], c[bins:2*bins], c[2*bins:3*bins], c[3*bins:]
+	i := 0
+	for ; i+4 <= len(p); i += 4 {
+		c0[h.bin(p[i])]++
+		c1[h.bin(p[i+1])]++
+		c2[h.bin(p[i+2])]++
+		c3[h.bin(p[i+3])]++
+	}
+	for ; i < len(p); i++ {
+		c0[h.bin(p[i])]++
+	}
+	for j := range h.n {
+		h.n[j] += float64(c0[j] + c1[j] + c2[j] + c3[j])
+	}
+	h.total += float64(len(p))
+}
+
 // quantile returns the value below which a fraction q of the samples lie.
 func (h *histogram) quantile(q float64) float32 {
 	want, acc := q*h.total, 0.0

@@ -213,9 +213,7 @@ const backgroundRadius = 6
 // whichever side of it holds more strong deviations.
 func polarity(lum plane) (dark, ok bool) {
 	all := newHistogram(0, 1, 1024)
-	for _, v := range lum.p {
-		all.add(v)
-	}
+	all.addAll(lum.p)
 	lo, hi := all.quantile(0.0001), all.quantile(0.9999) // a thin digit can be 0.03% of a screenshot
 	if hi-lo < 0.05 {
 		return false, false

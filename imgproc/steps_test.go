@@ -172,6 +172,34 @@ func TestDivide(t *testing.T) {
 	}
 }
 
+// TestHistogramAddAll holds addAll to adding one value at a time.
+func TestHistogramAddAll(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 3, 4, 5, 9, 1000} {
+		for _, kind := range []string{"random", "constant", "out of range"} {
+			p := make([]float32, n)
+			for i := range p {
+				switch kind {
+				case "random":
+					p[i] = r.Float32()
+				case "constant":
+					p[i] = 1
+				default:
+					p[i] = 3*r.Float32() - 1
+				}
+			}
+			one, all := newHistogram(0, 1, 256), newHistogram(0, 1, 256)
+			for _, v := range p {
+				one.add(v)
+			}
+			all.addAll(p)
+			if !slices.Equal(one.n, all.n) || one.total != all.total {
+				t.Errorf("%d %s values: addAll differs from add", n, kind)
+			}
+		}
+	}
+}
+
 func TestPolarity(t *testing.T) {
 	tests := []struct {
 		name       string

@@ -269,16 +269,15 @@ func pngDataURL(img *image.Gray) string {
 	if img == nil {
 		return ""
 	}
-	var buf bytes.Buffer
-	buf.WriteString("data:image/png;base64,")
+	const prefix = "data:image/png;base64,"
 	var raw bytes.Buffer
+	raw.Grow(1024) // a 28x28 preview is 900 bytes
 	if err := pngEnc.Encode(&raw, img); err != nil {
 		return "" // only possible for an empty image; the field is optional
 	}
-	enc := base64.NewEncoder(base64.StdEncoding, &buf)
-	enc.Write(raw.Bytes())
-	enc.Close()
-	return buf.String()
+	url := make([]byte, 0, len(prefix)+base64.StdEncoding.EncodedLen(raw.Len()))
+	url = append(url, prefix...)
+	return string(base64.StdEncoding.AppendEncode(url, raw.Bytes()))
 }
 
 // modelResponse is the body of GET /api/v1/model.

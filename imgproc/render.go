@@ -7,12 +7,15 @@ import (
 	"slices"
 )
 
-// components labels the 8-connected components of ink > t.
+// components labels the 8-connected components of ink > t. The flood
+// fill keeps coordinates on its stack, not indices: dividing an index back
+// into x and y for each pixel cost more than the rest of the fill.
 func components(ink plane, t float32) ([]int32, []component) {
 	w, h := ink.w, ink.h
 	labels := make([]int32, w*h)
 	var comps []component
-	var stack []int
+	type point struct{ x, y int }
+	var stack []point
 	for start, v := range ink.p {
 		if v <= t || labels[start] != 0 {
 			continue
@@ -21,24 +24,20 @@ func components(ink plane, t float32) ([]int32, []component) {
 		var c component
 		x0, y0, x1, y1 := start%w, start/w, start%w, start/w
 		labels[start] = id
-		stack = append(stack[:0], start)
+		stack = append(stack[:0], point{x0, y0})
 		for len(stack) > 0 {
-			i := stack[len(stack)-1]
+			p := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			x, y := i%w, i/w
+			x, y := p.x, p.y
 			c.area++
-			c.mass += float64(ink.p[i])
+			c.mass += float64(ink.p[y*w+x])
 			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					nx, ny := x+dx, y+dy
-					if nx < 0 || ny < 0 || nx >= w || ny >= h {
-						continue
-					}
-					j := ny*w + nx
-					if labels[j] == 0 && ink.p[j] > t {
-						labels[j] = id
-						stack = append(stack, j)
+			for ny := max(y-1, 0); ny <= min(y+1, h-1); ny++ {
+				row, lab := ink.p[ny*w:(ny+1)*w], labels[ny*w:(ny+1)*w]
+				for nx := max(x-1, 0); nx <= min(x+1, w-1); nx++ {
+					if lab[nx] == 0 && row[nx] > t {
+						lab[nx] = id
+						stack = append(stack, point{nx, ny})
 					}
 				}
 			}

@@ -200,6 +200,67 @@ func TestHistogramAddAll(t *testing.T) {
 	}
 }
 
+// componentsRef is the plain flood fill components must match exactly:
+// labels, areas, boxes and, summed in the same order, masses.
+func componentsRef(ink plane, t float32) ([]int32, []component) {
+	w, h := ink.w, ink.h
+	labels := make([]int32, w*h)
+	var comps []component
+	var stack []int
+	for start, v := range ink.p {
+		if v <= t || labels[start] != 0 {
+			continue
+		}
+		id := int32(len(comps) + 1)
+		var c component
+		x0, y0, x1, y1 := start%w, start/w, start%w, start/w
+		labels[start] = id
+		stack = append(stack[:0], start)
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			x, y := i%w, i/w
+			c.area++
+			c.mass += float64(ink.p[i])
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					nx, ny := x+dx, y+dy
+					if nx < 0 || ny < 0 || nx >= w || ny >= h {
+						continue
+					}
+					if j := ny*w + nx; labels[j] == 0 && ink.p[j] > t {
+						labels[j] = id
+						stack = append(stack, j)
+					}
+				}
+			}
+		}
+		c.box = image.Rect(x0, y0, x1+1, y1+1)
+		comps = append(comps, c)
+	}
+	return labels, comps
+}
+
+func TestComponentsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, size := range []image.Point{{1, 1}, {1, 7}, {7, 1}, {13, 9}, {80, 80}} {
+		for _, density := range []float32{0.2, 0.5, 0.8} {
+			ink := newPlane(size.X, size.Y)
+			for i := range ink.p {
+				if r.Float32() < density {
+					ink.p[i] = 0.5 + r.Float32()/2
+				}
+			}
+			gotL, gotC := components(ink, 0.5)
+			wantL, wantC := componentsRef(ink, 0.5)
+			if !slices.Equal(gotL, wantL) || !slices.Equal(gotC, wantC) {
+				t.Errorf("%v at density %.1f: components differ from the reference", size, density)
+			}
+		}
+	}
+}
+
 func TestPolarity(t *testing.T) {
 	tests := []struct {
 		name       string

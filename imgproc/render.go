@@ -216,14 +216,14 @@ func (a *analysis) mask(keep []bool, box image.Rectangle, pad int) ([]bool, int,
 	r := box.Inset(-pad)
 	w, h := r.Dx(), r.Dy()
 	m := make([]bool, w*h)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		if y < 0 || y >= a.ink.h {
-			continue
-		}
-		for x := max(r.Min.X, 0); x < min(r.Max.X, a.ink.w); x++ {
-			// Only inside box: a glyph split off a wider component must not
-			// take its neighbour's half.
-			m[(y-r.Min.Y)*w+x-r.Min.X] = keep[a.labels[y*a.ink.w+x]] && image.Pt(x, y).In(box)
+	// Only inside box (and the plane): a glyph split off a wider component
+	// must not take its neighbour's half.
+	in := box.Intersect(image.Rect(0, 0, a.ink.w, a.ink.h))
+	for y := in.Min.Y; y < in.Max.Y; y++ {
+		labels := a.labels[y*a.ink.w : (y+1)*a.ink.w]
+		row := m[(y-r.Min.Y)*w : (y-r.Min.Y+1)*w]
+		for x := in.Min.X; x < in.Max.X; x++ {
+			row[x-r.Min.X] = keep[labels[x]]
 		}
 	}
 	return m, w, h

@@ -321,10 +321,18 @@ func (hd *header) pixels() (image.Image, error) {
 			}
 			return nil, FormatError(err.Error())
 		}
-		for r := range n {
+		for r := 0; r < n; r++ {
 			row := block[r*(rowLen+1) : (r+1)*(rowLen+1)]
 			cur := row[1:]
-			if !unfilter(row[0], cur, prev, bpp) {
+			if row[0] == ftPaeth && r+1 < n && block[(r+1)*(rowLen+1)] == ftPaeth {
+				// Two Paeth rows in a row (most of a photo or an
+				// anti-aliased drawing) run interleaved.
+				next := block[(r+1)*(rowLen+1)+1 : (r+2)*(rowLen+1)]
+				paethPair(cur, next, prev, bpp)
+				put(y+r, cur)
+				r++
+				cur = next
+			} else if !unfilter(row[0], cur, prev, bpp) {
 				return nil, FormatError("bad filter type")
 			}
 			put(y+r, cur)

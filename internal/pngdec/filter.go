@@ -46,6 +46,13 @@ func unfilter(ft byte, cur, prev []byte, bpp int) bool {
 	return true
 }
 
+// paethRows unfilters two Paeth rows, cur1 below cur0 below prev, one
+// after the other.
+func paethRows(cur0, cur1, prev []byte, bpp int) {
+	unfilter(ftPaeth, cur0, prev, bpp)
+	unfilter(ftPaeth, cur1, cur0, bpp)
+}
+
 // addBytes adds src to dst byte by byte, modulo 256, eight bytes at a time:
 // the low seven bits of each byte add without crossing into the next byte,
 // and the top bit is their carry XORed with the two top bits.

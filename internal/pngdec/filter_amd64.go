@@ -43,3 +43,32 @@ func rgbToRGBA(dst, row []byte) {
 	}
 	rgbToRGBAGo(dst, row)
 }
+
+// paethPair unfilters two Paeth rows, cur1 below cur0, together: the
+// kernel interleaves their chains. It does pixel 0 of cur0 first and the
+// pixels past the kernel's reach last, in Go.
+func paethPair(cur0, cur1, prev []byte, bpp int) {
+	n := len(cur0) / bpp
+	if !useAVX || n < 3 || bpp < 3 {
+		paethRows(cur0, cur1, prev, bpp)
+		return
+	}
+	cur1, prev = cur1[:len(cur0)], prev[:len(cur0)]
+	for i := range bpp { // a = c = 0: the predictor is b
+		cur0[i] += prev[i]
+	}
+	var m int
+	if bpp == 3 {
+		m = n - 2 // four-byte reads stay inside the rows
+		paethPairAVX3(&cur0[0], &cur1[0], &prev[0], m)
+	} else {
+		m = n - 1
+		paethPairAVX4(&cur0[0], &cur1[0], &prev[0], m)
+	}
+	for i := bpp * (m + 1); i < len(cur0); i++ {
+		cur0[i] += byte(paeth(int(cur0[i-bpp]), int(prev[i]), int(prev[i-bpp])))
+	}
+	for i := bpp * m; i < len(cur1); i++ {
+		cur1[i] += byte(paeth(int(cur1[i-bpp]), int(cur0[i]), int(cur0[i-bpp])))
+	}
+}

@@ -92,6 +92,116 @@ paethAVX4_loop:
 paethAVX4_done:
 	RET
 
+// func paethPairAVX3(cur0 *byte, cur1 *byte, prev *byte, m int)
+// Requires: AVX
+TEXT ·paethPairAVX3(SB), NOSPLIT, $0-32
+	MOVQ      cur0+0(FP), AX
+	MOVQ      cur1+8(FP), CX
+	MOVQ      prev+16(FP), DX
+	MOVQ      m+24(FP), BX
+	VPCMPEQW  X0, X0, X0
+	VPSRLW    $0x08, X0, X0
+	VMOVD     (AX), X1
+	VPMOVZXBW X1, X1
+	VMOVD     (DX), X2
+	VPMOVZXBW X2, X2
+	ADDQ      $0x03, AX
+	ADDQ      $0x03, DX
+
+paethPairAVX3_loop:
+	TESTQ       BX, BX
+	JZ          paethPairAVX3_done
+	VMOVD       (DX), X3
+	VPMOVZXBW   X3, X3
+	VPUNPCKLQDQ X1, X3, X3
+	VMOVD       (AX), X4
+	VPINSRD     $0x01, (CX), X4, X4
+	VPMOVZXBW   X4, X4
+	VPSUBW      X2, X3, X5
+	VPABSW      X5, X6
+	VPSUBW      X2, X1, X7
+	VPABSW      X7, X8
+	VPADDW      X5, X7, X5
+	VPABSW      X5, X5
+	VPCMPGTW    X5, X8, X7
+	VPBLENDVB   X7, X2, X3, X2
+	VPMINSW     X5, X8, X5
+	VPCMPGTW    X5, X6, X7
+	VPBLENDVB   X7, X2, X1, X7
+	VPADDW      X7, X4, X1
+	VPAND       X0, X1, X1
+	VMOVDQA     X3, X2
+	VPACKUSWB   X1, X1, X3
+	VMOVD       X3, SI
+	MOVW        SI, (AX)
+	SHRL        $0x10, SI
+	MOVB        SI, 2(AX)
+	VPEXTRD     $0x01, X3, SI
+	MOVW        SI, (CX)
+	SHRL        $0x10, SI
+	MOVB        SI, 2(CX)
+	ADDQ        $0x03, AX
+	ADDQ        $0x03, CX
+	ADDQ        $0x03, DX
+	DECQ        BX
+	JMP         paethPairAVX3_loop
+
+paethPairAVX3_done:
+	RET
+
+// func paethPairAVX4(cur0 *byte, cur1 *byte, prev *byte, m int)
+// Requires: AVX
+TEXT ·paethPairAVX4(SB), NOSPLIT, $0-32
+	MOVQ      cur0+0(FP), AX
+	MOVQ      cur1+8(FP), CX
+	MOVQ      prev+16(FP), DX
+	MOVQ      m+24(FP), BX
+	VPCMPEQW  X0, X0, X0
+	VPSRLW    $0x08, X0, X0
+	VMOVD     (AX), X1
+	VPMOVZXBW X1, X1
+	VMOVD     (DX), X2
+	VPMOVZXBW X2, X2
+	ADDQ      $0x04, AX
+	ADDQ      $0x04, DX
+
+paethPairAVX4_loop:
+	TESTQ       BX, BX
+	JZ          paethPairAVX4_done
+	VMOVD       (DX), X3
+	VPMOVZXBW   X3, X3
+	VPUNPCKLQDQ X1, X3, X3
+	VMOVD       (AX), X4
+	VPINSRD     $0x01, (CX), X4, X4
+	VPMOVZXBW   X4, X4
+	VPSUBW      X2, X3, X5
+	VPABSW      X5, X6
+	VPSUBW      X2, X1, X7
+	VPABSW      X7, X8
+	VPADDW      X5, X7, X5
+	VPABSW      X5, X5
+	VPCMPGTW    X5, X8, X7
+	VPBLENDVB   X7, X2, X3, X2
+	VPMINSW     X5, X8, X5
+	VPCMPGTW    X5, X6, X7
+	VPBLENDVB   X7, X2, X1, X7
+	VPADDW      X7, X4, X1
+	VPAND       X0, X1, X1
+	VMOVDQA     X3, X2
+	VPACKUSWB   X1, X1, X3
+	VMOVD       X3, SI
+	MOVL        SI, (AX)
+	VPEXTRD     $0x01, X3, SI
+	MOVL        SI, (CX)
+	ADDQ        $0x04, AX
+	ADDQ        $0x04, CX
+	ADDQ        $0x04, DX
+	DECQ        BX
+	JMP         paethPairAVX4_loop
+
+paethPairAVX4_done:
+	RET
+
 DATA rgbShuffle<>+0(SB)/1, $0x00
 DATA rgbShuffle<>+1(SB)/1, $0x01
 DATA rgbShuffle<>+2(SB)/1, $0x02

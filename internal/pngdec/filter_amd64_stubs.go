@@ -14,6 +14,16 @@ func paethAVX3(cur *byte, prev *byte, n int)
 //go:noescape
 func paethAVX4(cur *byte, prev *byte, n int)
 
+// paethPairAVX3 unfilters pixels 1..m of cur0 and 0..m-1 of cur1, two 3-byte Paeth rows.
+//
+//go:noescape
+func paethPairAVX3(cur0 *byte, cur1 *byte, prev *byte, m int)
+
+// paethPairAVX4 unfilters pixels 1..m of cur0 and 0..m-1 of cur1, two 4-byte Paeth rows.
+//
+//go:noescape
+func paethPairAVX4(cur0 *byte, cur1 *byte, prev *byte, m int)
+
 // rgbToRGBAAVX widens 4n RGB pixels at src to opaque RGBA at dst.
 //
 //go:noescape

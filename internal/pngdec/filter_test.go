@@ -3,6 +3,7 @@ package pngdec
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -131,6 +132,48 @@ func TestRGBToRGBA(t *testing.T) {
 				rgbToRGBA(buf[:4*n], row)
 				if !bytes.Equal(buf[:4*n], want) || buf[4*n] != 0xAA || buf[4*n+1] != 0xBB {
 					t.Fatalf("%d pixels: got %v, want %v", n, buf, want)
+				}
+			}
+		})
+	}
+}
+
+// TestPaethPair holds the two-row Paeth filter to the spec's, row after
+// row, for every length near the kernel's edges.
+func TestPaethPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, impl := range implNames() {
+		t.Run(impl, func(t *testing.T) {
+			defer setImpl(impl)()
+			for _, bpp := range []int{1, 2, 3, 4} {
+				for px := range 24 {
+					for _, kind := range []string{"random", "smooth"} {
+						n := px * bpp
+						rows := make([][]byte, 3)
+						for r := range rows {
+							rows[r] = make([]byte, n)
+							for i := range rows[r] {
+								if kind == "random" {
+									rows[r][i] = byte(rng.Uint32())
+								} else {
+									rows[r][i] = byte(128 + rng.IntN(5) - 2)
+								}
+							}
+						}
+						// The rows sit in one buffer with filter bytes
+						// between them and guard bytes after, as in a block.
+						buf := []byte{ftPaeth}
+						buf = append(append(buf, rows[1]...), ftPaeth)
+						buf = append(append(buf, rows[2]...), 0xAA, 0xBB)
+						cur0, cur1 := buf[1:1+n], buf[2+n:2+2*n]
+						want0, want1 := slices.Clone(rows[1]), slices.Clone(rows[2])
+						unfilterRef(ftPaeth, want0, rows[0], bpp)
+						unfilterRef(ftPaeth, want1, want0, bpp)
+						paethPair(cur0, cur1, rows[0], bpp)
+						if !bytes.Equal(cur0, want0) || !bytes.Equal(cur1, want1) || buf[1+n] != ftPaeth || buf[len(buf)-2] != 0xAA || buf[len(buf)-1] != 0xBB {
+							t.Fatalf("bpp %d, %d pixels, %s: got %v %v, want %v %v", bpp, px, kind, cur0, cur1, want0, want1)
+						}
+					}
 				}
 			}
 		})

@@ -24,12 +24,15 @@ import (
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
 )
 
 func main() {
 	ConstraintExpr("amd64,gc,!purego")
 	genPaeth(3)
 	genPaeth(4)
+	genPaethPair(3)
+	genPaethPair(4)
 	genRGBToRGBA()
 	Generate()
 }
@@ -96,6 +99,94 @@ func genPaeth(bpp int) {
 	ADDQ(U8(bpp), cur)
 	ADDQ(U8(bpp), prev)
 	DECQ(n)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_done")
+	RET()
+}
+
+// genPaethPair emits paethPairAVX<bpp>(cur0, cur1, prev *byte, m int),
+// which unfilters two Paeth rows at once, cur1 below cur0 below prev: step
+// j (1..m) does pixel j of cur0 in the low half of the register and pixel
+// j-1 of cur1 in the high half. Pixel j-1 of cur1 needs pixels j-1 and j-2
+// of cur0, done by the steps before, so the two chains are independent
+// within a step and run side by side: two pixels for about the latency of
+// one. The caller has done pixel 0 of cur0 and does what is past m; every
+// read is of four bytes at a pixel, so for bpp 3 it keeps m at most the
+// pixels of the row minus 2.
+func genPaethPair(bpp int) {
+	name := fmt.Sprintf("paethPairAVX%d", bpp)
+	TEXT(name, NOSPLIT, "func(cur0, cur1, prev *byte, m int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s unfilters pixels 1..m of cur0 and 0..m-1 of cur1, two %d-byte Paeth rows.", name, bpp))
+	cur0 := Load(Param("cur0"), GP64())
+	cur1 := Load(Param("cur1"), GP64())
+	prev := Load(Param("prev"), GP64())
+	m := Load(Param("m"), GP64())
+
+	low := XMM()
+	VPCMPEQW(low, low, low)
+	VPSRLW(U8(8), low, low)
+	// r: the last results, cur0 pixel j-1 | cur1 pixel j-2 (0 before the row).
+	// c: the above-left neighbours, prev pixel j-1 | cur0 pixel j-2.
+	r, c := XMM(), XMM()
+	VMOVD(Mem{Base: cur0}, r)
+	VPMOVZXBW(r, r)
+	VMOVD(Mem{Base: prev}, c)
+	VPMOVZXBW(c, c)
+	ADDQ(U8(bpp), cur0)
+	ADDQ(U8(bpp), prev)
+	t := GP32()
+
+	Label(name + "_loop")
+	TESTQ(m, m)
+	JZ(LabelRef(name + "_done"))
+	b, x := XMM(), XMM()
+	VMOVD(Mem{Base: prev}, b)
+	VPMOVZXBW(b, b)
+	VPUNPCKLQDQ(r, b, b) // above: prev pixel j | cur0 pixel j-1
+	VMOVD(Mem{Base: cur0}, x)
+	VPINSRD(U8(1), Mem{Base: cur1}, x, x)
+	VPMOVZXBW(x, x)
+
+	d, pa := XMM(), XMM()
+	VPSUBW(c, b, d)
+	VPABSW(d, pa)
+	e, pb, pc := XMM(), XMM(), XMM()
+	VPSUBW(c, r, e)
+	VPABSW(e, pb)
+	VPADDW(d, e, pc)
+	VPABSW(pc, pc)
+
+	k, bc, pbc := XMM(), XMM(), XMM()
+	VPCMPGTW(pc, pb, k)
+	VPBLENDVB(k, c, b, bc)
+	VPMINSW(pc, pb, pbc)
+	VPCMPGTW(pbc, pa, k)
+	VPBLENDVB(k, bc, r, k)
+	VPADDW(k, x, r)
+	VPAND(low, r, r)
+	VMOVDQA(b, c)
+
+	out := XMM()
+	VPACKUSWB(r, r, out)
+	VMOVD(out, t)
+	store := func(base Register) {
+		if bpp == 4 {
+			MOVL(t, Mem{Base: base})
+			return
+		}
+		MOVW(t.As16(), Mem{Base: base})
+		SHRL(U8(16), t)
+		MOVB(t.As8(), Mem{Base: base, Disp: 2})
+	}
+	store(cur0)
+	VPEXTRD(U8(1), out, t)
+	store(cur1)
+	ADDQ(U8(bpp), cur0)
+	ADDQ(U8(bpp), cur1)
+	ADDQ(U8(bpp), prev)
+	DECQ(m)
 	JMP(LabelRef(name + "_loop"))
 
 	Label(name + "_done")

@@ -54,22 +54,56 @@ var DefaultLimits = Limits{MaxBytes: 20 << 20, MaxPixels: 40_000_000}
 // the image and the format name as registered with package image ("png",
 // "jpeg", "gif", "bmp", "tiff", "webp").
 func Decode(r io.Reader, lim Limits) (image.Image, string, error) {
+	lim = lim.orDefault()
+	data, err := readFile(r, lim, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	return decode(data, lim, nil)
+}
+
+func (lim Limits) orDefault() Limits {
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = DefaultLimits.MaxBytes
 	}
 	if lim.MaxPixels <= 0 {
 		lim.MaxPixels = DefaultLimits.MaxPixels
 	}
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("imgproc: reading image: %w", err)
+	return lim
+}
+
+// readFile reads all of r, up to lim.MaxBytes, as io.ReadAll does but
+// into buf's memory.
+func readFile(r io.Reader, lim Limits, buf []byte) ([]byte, error) {
+	if buf == nil {
+		buf = make([]byte, 0, 512)
+	}
+	data, lr := buf[:0], io.LimitReader(r, lim.MaxBytes+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("imgproc: reading image: %w", err)
+		}
 	}
 	if len(data) == 0 {
-		return nil, "", fmt.Errorf("%w: no bytes", ErrEmpty)
+		return nil, fmt.Errorf("%w: no bytes", ErrEmpty)
 	}
 	if int64(len(data)) > lim.MaxBytes {
-		return nil, "", fmt.Errorf("%w: file larger than %d bytes", ErrTooLarge, lim.MaxBytes)
+		return nil, fmt.Errorf("%w: file larger than %d bytes", ErrTooLarge, lim.MaxBytes)
 	}
+	return data, nil
+}
+
+// decode decodes the file data, putting a PNG's pixels in pix's memory
+// when it is large enough.
+func decode(data []byte, lim Limits, pix []byte) (image.Image, string, error) {
 	f := sniff(data)
 	if f.unsupported {
 		return nil, "", fmt.Errorf("%w: %s", ErrUnsupported, f.name)
@@ -78,7 +112,7 @@ func Decode(r io.Reader, lim Limits) (image.Image, string, error) {
 		// Most uploads are 8-bit PNGs, which the fast path decodes to
 		// what image/png would; anything else, including every broken
 		// file, goes to image/png below, which explains the problem.
-		if img, err := pngdec.Decode(data, lim.MaxPixels); err == nil {
+		if img, err := pngdec.DecodeInto(data, lim.MaxPixels, pix); err == nil {
 			return img, "png", nil
 		}
 	}

@@ -120,6 +120,30 @@ func ExampleSegment() {
 	// (380,40)-(390,160) (28,28)
 }
 
+func ExampleDecodeSegment() {
+	// A server's upload: the file's bytes, as from a request body.
+	img := image.NewRGBA(image.Rect(0, 0, 120, 160))
+	for i := range img.Pix {
+		img.Pix[i] = 250 // white paper
+	}
+	for y := 30; y < 130; y++ {
+		for x := 54; x < 66; x++ {
+			img.Set(x, y, color.Black) // a 1
+		}
+	}
+	var upload bytes.Buffer
+	png.Encode(&upload, img)
+
+	glyphs, err := imgproc.DecodeSegment(&upload, imgproc.DefaultLimits)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(glyphs), glyphs[0].Box)
+	// Output:
+	// 1 (54,30)-(66,130)
+}
+
 func ExampleDecode() {
 	var b bytes.Buffer
 	png.Encode(&b, image.NewGray(image.Rect(0, 0, 64, 48)))

@@ -3,7 +3,9 @@ package imgproc
 import (
 	"fmt"
 	"image"
+	"io"
 	"slices"
+	"sync"
 )
 
 // Glyph is one digit found by Segment.
@@ -43,6 +45,71 @@ func Segment(img image.Image) ([]Glyph, error) {
 		glyphs = append(glyphs, Glyph{Box: a.toSource(g.box, img.Bounds()), Image: out})
 	}
 	return glyphs, nil
+}
+
+// DecodeSegment reads an image as Decode does and splits it as Segment
+// does. It keeps neither the file nor the decoded pixels, so it reuses their
+// memory from one call to the next: for a server reading one upload per
+// request, allocating and clearing a fresh copy of each costs more than
+// the decoding of the pixels it holds.
+func DecodeSegment(r io.Reader, lim Limits) ([]Glyph, error) {
+	lim = lim.orDefault()
+	s, _ := uploadPool.Get().(*upload)
+	if s == nil {
+		s = &upload{}
+	}
+	defer s.release()
+	data, err := readFile(r, lim, s.file)
+	if err != nil {
+		return nil, err
+	}
+	s.file = data
+	img, _, err := decode(data, lim, s.pix)
+	if err != nil {
+		return nil, err
+	}
+	s.keep(img)
+	return Segment(img)
+}
+
+// upload is the memory DecodeSegment reuses.
+type upload struct {
+	file, pix []byte
+}
+
+var uploadPool sync.Pool
+
+// keepBytes bounds what an upload keeps: a 1-megapixel RGBA image, a 4 MB
+// file. A rare larger one is not held on to.
+const keepBytes = 4 << 20
+
+// keep adopts the pixel memory of img, once Segment is done with it, for
+// the next upload, if it is larger than what s has.
+func (s *upload) keep(img image.Image) {
+	var p []byte
+	switch m := img.(type) {
+	case *image.RGBA:
+		p = m.Pix
+	case *image.NRGBA:
+		p = m.Pix
+	case *image.Gray:
+		p = m.Pix
+	case *image.Paletted:
+		p = m.Pix
+	}
+	if cap(p) > cap(s.pix) {
+		s.pix = p[:0]
+	}
+}
+
+func (s *upload) release() {
+	if cap(s.file) > keepBytes {
+		s.file = nil
+	}
+	if cap(s.pix) > keepBytes {
+		s.pix = nil
+	}
+	uploadPool.Put(s)
 }
 
 // toSource maps a rectangle of working pixels back to the input image.

@@ -3,10 +3,16 @@ package imgproc
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
+	"image/jpeg"
+	"image/png"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"sync"
 	"testing"
 
 	"digitnet/internal/fixtures"
@@ -182,4 +188,66 @@ func TestSegmentTouching(t *testing.T) {
 	if err != nil || len(one) != 1 {
 		t.Errorf("wide digit: %d glyphs, %v", len(one), err)
 	}
+}
+
+// TestDecodeSegment holds DecodeSegment to Decode then Segment on files of
+// several formats and sizes, decoded from several goroutines in turn so
+// that reused memory passes between files of other sizes and after
+// failures (run it with -race too).
+func TestDecodeSegment(t *testing.T) {
+	var files [][]byte
+	for i, size := range []image.Point{{160, 160}, {90, 300}, {400, 120}, {64, 64}} {
+		img := image.NewNRGBA(image.Rect(0, 0, size.X, size.Y))
+		for j := range img.Pix {
+			img.Pix[j] = 245
+		}
+		for y := size.Y / 4; y < size.Y*3/4; y++ { // a bar: a 1
+			for x := size.X/2 - size.X/16; x < size.X/2+size.X/16; x++ {
+				img.Set(x, y, color.NRGBA{10, 10, 10, 255})
+			}
+		}
+		var b bytes.Buffer
+		var err error
+		switch i % 3 {
+		case 0:
+			err = png.Encode(&b, img)
+		case 1:
+			err = jpeg.Encode(&b, img, nil)
+		default: // grey PNG
+			g := image.NewGray(img.Bounds())
+			draw.Draw(g, g.Bounds(), img, image.Point{}, draw.Src)
+			err = png.Encode(&b, g)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, b.Bytes())
+	}
+	files = append(files, []byte("not an image"), nil)
+	want := make([][]Glyph, len(files))
+	wantErr := make([]error, len(files))
+	for i, f := range files {
+		var img image.Image
+		if img, _, wantErr[i] = Decode(bytes.NewReader(f), DefaultLimits); wantErr[i] == nil {
+			want[i], wantErr[i] = Segment(img)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 3 {
+		wg.Go(func() {
+			for k := range 4 * len(files) {
+				i := (g + k) % len(files)
+				got, err := DecodeSegment(bytes.NewReader(files[i]), DefaultLimits)
+				if fmt.Sprint(err) != fmt.Sprint(wantErr[i]) {
+					t.Errorf("file %d: error %v, want %v", i, err, wantErr[i])
+					return
+				}
+				if !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("file %d: glyphs differ from Decode then Segment", i)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

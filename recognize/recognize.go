@@ -87,11 +87,11 @@ func (r *Recognizer) SetLimits(l imgproc.Limits) { r.limits = l }
 // Read decodes one image (PNG, JPEG, GIF, BMP, TIFF or WebP, within the
 // Recognizer's limits) and reads it.
 func (r *Recognizer) Read(rd io.Reader) (Result, error) {
-	img, _, err := imgproc.Decode(rd, r.limits)
+	glyphs, err := imgproc.DecodeSegment(rd, r.limits)
 	if err != nil {
 		return Result{}, err
 	}
-	return r.ReadImage(img)
+	return r.readGlyphs(glyphs)
 }
 
 // ReadImage reads an already decoded image: one digit, or several side by
@@ -101,6 +101,10 @@ func (r *Recognizer) ReadImage(img image.Image) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	return r.readGlyphs(glyphs)
+}
+
+func (r *Recognizer) readGlyphs(glyphs []imgproc.Glyph) (Result, error) {
 	if len(glyphs) == 0 { // Segment reports no ink as an error; be sure.
 		return Result{}, imgproc.ErrNoInk
 	}

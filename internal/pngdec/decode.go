@@ -56,6 +56,7 @@ type header struct {
 	transparent [6]byte       // the tRNS chunk of grey and RGB images
 	useTRNS     bool
 	zdata       []byte // the zlib stream: the IDAT chunks' data, joined
+	buf         []byte // memory for the pixels, if big enough
 }
 
 // Decode decodes an 8-bit, non-interlaced PNG held in data into the type
@@ -64,10 +65,18 @@ type header struct {
 // returns ErrUnsupported for other PNGs and a FormatError for files it
 // finds wrong; either way image/png has the last word.
 func Decode(data []byte, maxPixels int64) (image.Image, error) {
+	return DecodeInto(data, maxPixels, nil)
+}
+
+// DecodeInto is Decode, storing the pixels in buf when it has the capacity
+// (every byte of them is written, so it need not be cleared). A caller that
+// is done with the image before it decodes the next can reuse one buffer.
+func DecodeInto(data []byte, maxPixels int64, buf []byte) (image.Image, error) {
 	hd, err := parse(data, maxPixels)
 	if err != nil {
 		return nil, err
 	}
+	hd.buf = buf
 	return hd.pixels()
 }
 
@@ -359,12 +368,20 @@ func (hd *header) pixels() (image.Image, error) {
 // one unfiltered row y of it.
 func (hd *header) output() (put func(y int, row []byte), img image.Image) {
 	r := image.Rect(0, 0, hd.w, hd.h)
+	// pix returns the pixel memory of an image of b bytes per pixel.
+	pix := func(b int) []byte {
+		if n := b * hd.w * hd.h; cap(hd.buf) >= n {
+			return hd.buf[:n]
+		}
+		return make([]byte, b*hd.w*hd.h)
+	}
+	newNRGBA := func() *image.NRGBA { return &image.NRGBA{Pix: pix(4), Stride: 4 * hd.w, Rect: r} }
 	switch {
 	case hd.ct == ctGrey && !hd.useTRNS:
-		m := image.NewGray(r)
+		m := &image.Gray{Pix: pix(1), Stride: hd.w, Rect: r}
 		return func(y int, row []byte) { copy(m.Pix[y*m.Stride:], row) }, m
 	case hd.ct == ctGrey:
-		m := image.NewNRGBA(r)
+		m := newNRGBA()
 		t := hd.transparent[1] // image/png compares the low byte only
 		return func(y int, row []byte) {
 			pix := m.Pix[y*m.Stride : y*m.Stride+4*len(row)]
@@ -377,7 +394,7 @@ func (hd *header) output() (put func(y int, row []byte), img image.Image) {
 			}
 		}, m
 	case hd.ct == ctGreyAlpha:
-		m := image.NewNRGBA(r)
+		m := newNRGBA()
 		return func(y int, row []byte) {
 			pix := m.Pix[y*m.Stride : y*m.Stride+2*len(row)]
 			for x := 0; x+2 <= len(row); x += 2 {
@@ -385,10 +402,10 @@ func (hd *header) output() (put func(y int, row []byte), img image.Image) {
 			}
 		}, m
 	case hd.ct == ctRGB && !hd.useTRNS:
-		m := image.NewRGBA(r)
+		m := &image.RGBA{Pix: pix(4), Stride: 4 * hd.w, Rect: r}
 		return func(y int, row []byte) { rgbToRGBA(m.Pix[y*m.Stride:], row) }, m
 	case hd.ct == ctRGB:
-		m := image.NewNRGBA(r)
+		m := newNRGBA()
 		tr, tg, tb := hd.transparent[1], hd.transparent[3], hd.transparent[5]
 		return func(y int, row []byte) {
 			pix := m.Pix[y*m.Stride : y*m.Stride+len(row)/3*4]
@@ -402,10 +419,10 @@ func (hd *header) output() (put func(y int, row []byte), img image.Image) {
 			}
 		}, m
 	case hd.ct == ctPalette:
-		m := image.NewPaletted(r, hd.palette)
+		m := &image.Paletted{Pix: pix(1), Stride: hd.w, Rect: r, Palette: hd.palette}
 		return func(y int, row []byte) { copy(m.Pix[y*m.Stride:], row) }, m
 	default: // ctRGBA
-		m := image.NewNRGBA(r)
+		m := newNRGBA()
 		return func(y int, row []byte) { copy(m.Pix[y*m.Stride:], row) }, m
 	}
 }

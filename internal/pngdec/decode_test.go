@@ -139,6 +139,16 @@ func same(t *testing.T, name string, data []byte) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: decoded %T differs from image/png's %T", name, got, want)
 	}
+	// Into a reused buffer, dirty and larger than needed: every pixel
+	// must be written.
+	dirty := bytes.Repeat([]byte{0xA5}, 4*want.Bounds().Dx()*want.Bounds().Dy()+7)
+	got, err = DecodeInto(data, 1<<30, dirty)
+	if err != nil {
+		t.Fatalf("%s: into a buffer: %v", name, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: decoded into a used buffer, %T differs from image/png's %T", name, got, want)
+	}
 }
 
 func TestMatchesImagePNG(t *testing.T) {

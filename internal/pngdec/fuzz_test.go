@@ -49,5 +49,9 @@ func FuzzDecode(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("decoded %T differs from image/png's %T", got, want)
 		}
+		dirty := bytes.Repeat([]byte{0xA5}, 4*want.Bounds().Dx()*want.Bounds().Dy())
+		if again, err := DecodeInto(data, 1<<20, dirty); err != nil || !reflect.DeepEqual(again, want) {
+			t.Fatalf("decoded into a used buffer: %v, or pixels differ", err)
+		}
 	})
 }

@@ -11,8 +11,9 @@ import "slices"
 // bar, which in a tight crop also spans the image.
 func removeRuledLines(ink plane, t float32) {
 	line := make([]bool, len(ink.p))
-	rowBand := findLines(ink, t, true, line)
-	colBand := findLines(ink, t, false, line)
+	rowCount, colCount := inkCounts(ink, t)
+	rowBand := findLines(ink, t, true, rowCount, line)
+	colBand := findLines(ink, t, false, colCount, line)
 	if rowBand == nil && colBand == nil {
 		return
 	}
@@ -47,11 +48,30 @@ func removeRuledLines(ink plane, t float32) {
 	}
 }
 
+// inkCounts returns the number of pixels above t in each row and in each
+// column of ink, in one pass in memory order, without a branch per pixel.
+func inkCounts(ink plane, t float32) (rows, cols []int) {
+	rows, cols = make([]int, ink.h), make([]int, ink.w)
+	for y := range ink.h {
+		n := 0
+		for x, v := range ink.p[y*ink.w : (y+1)*ink.w] {
+			var c int
+			if v > t {
+				c = 1
+			}
+			n += c
+			cols[x] += c
+		}
+		rows[y] = n
+	}
+	return rows, cols
+}
+
 // findLines marks in line the pixels of evenly spaced long lines in one
 // direction (rows when rows is true). It returns, for each row (column),
 // the first and last row of the band it belongs to ({-1, -1} if none), or
 // nil when there is no ruling.
-func findLines(ink plane, t float32, rows bool, line []bool) [][2]int {
+func findLines(ink plane, t float32, rows bool, count []int, line []bool) [][2]int {
 	n, m := ink.h, ink.w       // n lines of m pixels
 	lineStep, step := ink.w, 1 // pixel i of line j is at j*lineStep + i*step
 	if !rows {
@@ -68,20 +88,7 @@ func findLines(ink plane, t float32, rows bool, line []bool) [][2]int {
 	long := make([][][2]int, n)
 	hasRun := make([]bool, n)
 	// Such a run holds more than a quarter of its span's pixels, so a line
-	// with fewer ink pixels has none and is not scanned. The counts are
-	// taken in memory order, which the scan of columns is not.
-	count := make([]int, n)
-	for y := range ink.h {
-		for x, v := range ink.p[y*ink.w : (y+1)*ink.w] {
-			if v > t {
-				if rows {
-					count[y]++
-				} else {
-					count[x]++
-				}
-			}
-		}
-	}
+	// with fewer ink pixels (count) has none and is not scanned.
 	for j := range n {
 		if 4*count[j] <= m*85/100 {
 			continue

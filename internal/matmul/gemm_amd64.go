@@ -30,6 +30,7 @@ func archKernels() []*kernel {
 			name: "avx512", mr: avx512MR, nr: avx512NR,
 			kc: 256, mc: 14 * 12, nc: 512, rowKC: 384, rowMC: 14 * 6,
 			maskedB: true, tile: tileAVX512, tileR: tileRAVX512, packBT: packBTransAVX512,
+			wide: wideAVX512, wideN: 128,
 		})
 	}
 	if useAVX2 {
@@ -50,6 +51,14 @@ func tileAVX512(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c
 	_ = b[(k-1)*ldb+cols-1]
 	_ = c[(rows-1)*ldc+cols-1]
 	avx512Rows(rows, k, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, uint32(uint64(1)<<cols-1))
+}
+
+// wideAVX512 runs the one-row, 128-column kernel.
+func wideAVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, beta float32) {
+	_ = a[(k-1)*lda]
+	_ = b[(k-1)*ldb+127]
+	_ = c[127]
+	gemmAVX512Wx1(k, &a[0], lda, &b[0], ldb, &c[0], beta)
 }
 
 // tileRAVX512 is tileAVX512 for a row-major A read in place.

@@ -33,6 +33,12 @@ type kernel struct {
 	// packBT, if not nil, replaces packB for a transposed B.
 	packBT func(kc, nc int, b []float32, ldb int, dst []float32)
 
+	// wide, if not nil, computes one row and wideN columns of C with A and
+	// B read in place (A(0, p) = a[p*lda], B(p, j) = b[p*ldb+j]), exactly
+	// as tile would for wideN/nr tiles of one row, only faster.
+	wide  func(k int, a []float32, lda int, b []float32, ldb int, c []float32, beta float32)
+	wideN int
+
 	// tileR, if not nil, is tile with A row-major, a[r*lda+p], so a plain A
 	// can be read in place.
 	tileR func(rows, cols, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32)

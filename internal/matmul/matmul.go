@@ -228,6 +228,13 @@ func gemmSerial(kn *kernel, ws *workspace, g *gemmArgs) {
 					packA(mr, mcur, kcur, g.a[ic*g.lda+pc:], g.lda, false, ws.ap)
 				}
 				for jr := 0; jr < ncur; jr += nr {
+					if kn.wide != nil && mcur == 1 && directA && directB && ncur-jr >= kn.wideN {
+						// One row (a dense layer on one image): wideN columns
+						// at a time keep more FMAs in flight.
+						kn.wide(kcur, g.a[pc*g.lda+ic:], g.lda, g.b[pc*g.ldb+jc+jr:], g.ldb, g.c[ic*g.ldc+jc+jr:], beta)
+						jr += kn.wideN - nr
+						continue
+					}
 					cols := min(nr, ncur-jr)
 					var bpan []float32
 					ldb := nr

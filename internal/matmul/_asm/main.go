@@ -57,6 +57,7 @@ func main() {
 		}
 	}
 	genPackBT()
+	genWide()
 	Generate()
 }
 
@@ -185,6 +186,95 @@ func gen(is isa, rows int, rowMajor bool) {
 
 	Label(name + "_store")
 	store(is, name, acc)
+	VZEROUPPER()
+	RET()
+}
+
+// wideRegs is the number of zmm accumulators of the one-row wide kernel:
+// 128 columns of C.
+const wideRegs = 8
+
+// genWide generates gemmAVX512Wx1, a one-row tile 128 columns wide with A
+// read in place (A(0, p) = a[p*lda]) and B too (B(p, j) = b[p*ldb+j]): a
+// vector times a matrix, as the dense layers do for one image. The 32-column
+// kernel keeps two accumulators, so each k step waits for the FMA latency
+// of the one before; eight keep the FMA units busy and read B's rows as
+// fast as the loads allow. Each element of C gets the same operations in the
+// same order as from gemmAVX512x1, so the results are identical.
+func genWide() {
+	name := "gemmAVX512Wx1"
+	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, beta float32)")
+	Doc(name+" computes row 0 and 128 columns of a tile of C", "with A(0, p) = a[p*lda] and B(p, j) = b[p*ldb+j].")
+	Pragma("noescape")
+	k := Load(Param("k"), GP64())
+	a := Load(Param("a"), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	b := Load(Param("b"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb)
+	acc := make([]VecVirtual, wideRegs)
+	for i := range acc {
+		acc[i] = ZMM()
+		VPXORD(acc[i], acc[i], acc[i])
+	}
+	step := func() {
+		t := ZMM()
+		VBROADCASTSS(Mem{Base: a}, t)
+		for i := range acc {
+			VFMADD231PS(Mem{Base: b, Disp: 64 * i}, t, acc[i])
+		}
+		ADDQ(lda, a)
+		ADDQ(ldb, b)
+	}
+	Label(name + "_loop")
+	CMPQ(k, U8(unroll))
+	JL(LabelRef(name + "_tail"))
+	for range unroll {
+		step()
+	}
+	SUBQ(U8(unroll), k)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	TESTQ(k, k)
+	JZ(LabelRef(name + "_store"))
+	step()
+	DECQ(k)
+	JMP(LabelRef(name + "_tail"))
+
+	// C as store does for the narrow kernels: overwrite, add or scale.
+	Label(name + "_store")
+	c := Load(Param("c"), GP64())
+	bits := GP32()
+	MOVL(paramAddr("beta"), bits)
+	TESTL(bits, bits)
+	JZ(LabelRef(name + "_overwrite"))
+	CMPL(bits, U32(betaOne))
+	JE(LabelRef(name + "_add"))
+	beta := ZMM()
+	VBROADCASTSS(paramAddr("beta"), beta)
+	for i, v := range acc {
+		m := Mem{Base: c, Disp: 64 * i}
+		t := ZMM()
+		VMOVUPS(m, t)
+		VFMADD231PS(t, beta, v)
+		VMOVUPS(v, m)
+	}
+	JMP(LabelRef(name + "_done"))
+	Label(name + "_add")
+	for i, v := range acc {
+		m := Mem{Base: c, Disp: 64 * i}
+		t := ZMM()
+		VMOVUPS(m, t)
+		VADDPS(t, v, v)
+		VMOVUPS(v, m)
+	}
+	JMP(LabelRef(name + "_done"))
+	Label(name + "_overwrite")
+	for i, v := range acc {
+		VMOVUPS(v, Mem{Base: c, Disp: 64 * i})
+	}
+	Label(name + "_done")
 	VZEROUPPER()
 	RET()
 }

@@ -367,3 +367,45 @@ func unpool(dst, src, y, g []float32, oh, ow, c, w int) {
 		unpoolGo(dst, src, y, g, oh, ow, c, w, c8)
 	}
 }
+
+// The Winograd transforms run one vector of 16 channels per call.
+
+func winogradInput(u []float32, us int, x []float32, xs, cs, n int) {
+	if !useAVX512 {
+		winogradInputGo(u, us, x, xs, cs, n)
+		return
+	}
+	for c := 0; c < n; c += 16 {
+		winogradInputAVX512(&u[c], us, &x[c], xs, cs, lanes(min(16, n-c)))
+	}
+}
+
+func winogradOutputMax(dst, m []float32, ms int) {
+	if !useAVX512 {
+		winogradOutputMaxGo(dst, m, ms)
+		return
+	}
+	for c := 0; c < len(dst); c += 16 {
+		winogradOutputMaxAVX512(&dst[c], &m[c], ms, lanes(min(16, len(dst)-c)))
+	}
+}
+
+func winogradKernel(v []float32, vs int, w []float32, ws, n int) {
+	if !useAVX512 {
+		winogradKernelGo(v, vs, w, ws, n)
+		return
+	}
+	for c := 0; c < n; c += 16 {
+		winogradKernelAVX512(&v[c], vs, &w[c], ws, lanes(min(16, n-c)))
+	}
+}
+
+func winogradConv1Max(dst, x []float32, xs int, v []float32, vs int) {
+	if !useAVX512 {
+		winogradConv1MaxGo(dst, x, xs, v, vs)
+		return
+	}
+	n := len(dst)
+	last := lanes(n - (n-1)/16*16) // the lanes of the last chunk: 1 to 16
+	winogradConv1MaxAVX512(&dst[0], &x[0], xs, &v[0], vs, (n+15)/16, last)
+}

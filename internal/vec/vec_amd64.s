@@ -3091,3 +3091,427 @@ route4AVX2_loop1:
 route4AVX2_tail:
 	VZEROUPPER
 	RET
+
+DATA half<>+0(SB)/4, $0x3f000000
+GLOBL half<>(SB), RODATA|NOPTR, $4
+
+// func winogradInputAVX512(u *float32, us int, x *float32, xs int, cs int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·winogradInputAVX512(SB), NOSPLIT, $0-42
+	MOVWLZX   mask+40(FP), AX
+	KMOVW     AX, K1
+	MOVQ      x+16(FP), AX
+	MOVQ      xs+24(FP), CX
+	SHLQ      $0x02, CX
+	MOVQ      cs+32(FP), DX
+	SHLQ      $0x02, DX
+	LEAQ      (DX)(DX*1), BX
+	LEAQ      (BX)(DX*1), SI
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (AX)(DX*1), K1, Z1
+	VMOVUPS.Z (AX)(BX*1), K1, Z2
+	VMOVUPS.Z (AX)(SI*1), K1, Z3
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z4
+	VMOVUPS.Z (AX)(DX*1), K1, Z5
+	VMOVUPS.Z (AX)(BX*1), K1, Z6
+	VMOVUPS.Z (AX)(SI*1), K1, Z7
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z8
+	VMOVUPS.Z (AX)(DX*1), K1, Z9
+	VMOVUPS.Z (AX)(BX*1), K1, Z10
+	VMOVUPS.Z (AX)(SI*1), K1, Z11
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VMOVUPS.Z (AX)(DX*1), K1, Z13
+	VMOVUPS.Z (AX)(BX*1), K1, Z14
+	VMOVUPS.Z (AX)(SI*1), K1, Z15
+	VSUBPS    Z8, Z0, Z0
+	VADDPS    Z8, Z4, Z16
+	VSUBPS    Z4, Z8, Z8
+	VSUBPS    Z12, Z4, Z4
+	VSUBPS    Z9, Z1, Z1
+	VADDPS    Z9, Z5, Z12
+	VSUBPS    Z5, Z9, Z9
+	VSUBPS    Z13, Z5, Z5
+	VSUBPS    Z10, Z2, Z2
+	VADDPS    Z10, Z6, Z13
+	VSUBPS    Z6, Z10, Z10
+	VSUBPS    Z14, Z6, Z6
+	VSUBPS    Z11, Z3, Z3
+	VADDPS    Z11, Z7, Z14
+	VSUBPS    Z7, Z11, Z11
+	VSUBPS    Z15, Z7, Z7
+	VSUBPS    Z2, Z0, Z0
+	VADDPS    Z2, Z1, Z15
+	VSUBPS    Z1, Z2, Z2
+	VSUBPS    Z3, Z1, Z1
+	VSUBPS    Z13, Z16, Z3
+	VADDPS    Z13, Z12, Z16
+	VSUBPS    Z12, Z13, Z13
+	VSUBPS    Z14, Z12, Z12
+	VSUBPS    Z10, Z8, Z8
+	VADDPS    Z10, Z9, Z14
+	VSUBPS    Z9, Z10, Z10
+	VSUBPS    Z11, Z9, Z9
+	VSUBPS    Z6, Z4, Z4
+	VADDPS    Z6, Z5, Z11
+	VSUBPS    Z5, Z6, Z6
+	VSUBPS    Z7, Z5, Z5
+	MOVQ      u+0(FP), AX
+	MOVQ      us+8(FP), CX
+	SHLQ      $0x02, CX
+	VMOVUPS   Z0, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z15, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z2, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z1, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z3, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z16, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z13, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z12, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z8, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z14, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z10, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z9, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z4, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z11, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z6, K1, (AX)
+	ADDQ      CX, AX
+	VMOVUPS   Z5, K1, (AX)
+	VZEROUPPER
+	RET
+
+// func winogradOutputMaxAVX512(dst *float32, m *float32, ms int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·winogradOutputMaxAVX512(SB), NOSPLIT, $0-26
+	MOVWLZX   mask+24(FP), AX
+	KMOVW     AX, K1
+	MOVQ      m+8(FP), AX
+	MOVQ      ms+16(FP), CX
+	SHLQ      $0x02, CX
+	VMOVUPS.Z (AX), K1, Z0
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z1
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z2
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z3
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z4
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z5
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z6
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z7
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z8
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z9
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z10
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z11
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z13
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z15
+	VADDPS    Z4, Z0, Z0
+	VADDPS    Z8, Z0, Z0
+	VSUBPS    Z8, Z4, Z4
+	VSUBPS    Z12, Z4, Z4
+	VADDPS    Z5, Z1, Z1
+	VADDPS    Z9, Z1, Z1
+	VSUBPS    Z9, Z5, Z5
+	VSUBPS    Z13, Z5, Z5
+	VADDPS    Z6, Z2, Z2
+	VADDPS    Z10, Z2, Z2
+	VSUBPS    Z10, Z6, Z6
+	VSUBPS    Z14, Z6, Z6
+	VADDPS    Z7, Z3, Z3
+	VADDPS    Z11, Z3, Z3
+	VSUBPS    Z11, Z7, Z7
+	VSUBPS    Z15, Z7, Z7
+	VADDPS    Z1, Z0, Z0
+	VADDPS    Z2, Z0, Z0
+	VSUBPS    Z2, Z1, Z1
+	VSUBPS    Z3, Z1, Z1
+	VADDPS    Z5, Z4, Z2
+	VADDPS    Z6, Z2, Z2
+	VSUBPS    Z6, Z5, Z3
+	VSUBPS    Z7, Z3, Z3
+	VMAXPS    Z1, Z0, Z0
+	VMAXPS    Z3, Z2, Z2
+	VMAXPS    Z2, Z0, Z0
+	MOVQ      dst+0(FP), AX
+	VMOVUPS   Z0, K1, (AX)
+	VZEROUPPER
+	RET
+
+// func winogradKernelAVX512(v *float32, vs int, w *float32, ws int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·winogradKernelAVX512(SB), NOSPLIT, $0-34
+	MOVWLZX      mask+32(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSS half<>+0(SB), Z0
+	MOVQ         w+16(FP), AX
+	MOVQ         ws+24(FP), CX
+	SHLQ         $0x02, CX
+	VMOVUPS.Z    (AX), K1, Z1
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z2
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z3
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z4
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z5
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z6
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z7
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z8
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z9
+	VADDPS       Z4, Z1, Z10
+	VADDPS       Z7, Z10, Z10
+	VMULPS       Z0, Z10, Z10
+	VSUBPS       Z4, Z1, Z4
+	VADDPS       Z7, Z4, Z4
+	VMULPS       Z0, Z4, Z4
+	VADDPS       Z5, Z2, Z11
+	VADDPS       Z8, Z11, Z11
+	VMULPS       Z0, Z11, Z11
+	VSUBPS       Z5, Z2, Z5
+	VADDPS       Z8, Z5, Z5
+	VMULPS       Z0, Z5, Z5
+	VADDPS       Z6, Z3, Z12
+	VADDPS       Z9, Z12, Z12
+	VMULPS       Z0, Z12, Z12
+	VSUBPS       Z6, Z3, Z6
+	VADDPS       Z9, Z6, Z6
+	VMULPS       Z0, Z6, Z6
+	VADDPS       Z2, Z1, Z13
+	VADDPS       Z3, Z13, Z13
+	VMULPS       Z0, Z13, Z13
+	VSUBPS       Z2, Z1, Z2
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z11, Z10, Z14
+	VADDPS       Z12, Z14, Z14
+	VMULPS       Z0, Z14, Z14
+	VSUBPS       Z11, Z10, Z11
+	VADDPS       Z12, Z11, Z11
+	VMULPS       Z0, Z11, Z11
+	VADDPS       Z5, Z4, Z15
+	VADDPS       Z6, Z15, Z15
+	VMULPS       Z0, Z15, Z15
+	VSUBPS       Z5, Z4, Z5
+	VADDPS       Z6, Z5, Z5
+	VMULPS       Z0, Z5, Z5
+	VADDPS       Z8, Z7, Z16
+	VADDPS       Z9, Z16, Z16
+	VMULPS       Z0, Z16, Z16
+	VSUBPS       Z8, Z7, Z8
+	VADDPS       Z9, Z8, Z8
+	VMULPS       Z0, Z8, Z8
+	MOVQ         v+0(FP), AX
+	MOVQ         vs+8(FP), CX
+	SHLQ         $0x02, CX
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z13, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z2, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z3, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z10, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z14, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z11, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z12, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z4, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z15, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z5, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z6, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z7, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z16, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z8, K1, (AX)
+	ADDQ         CX, AX
+	VMOVUPS      Z9, K1, (AX)
+	VZEROUPPER
+	RET
+
+// func winogradConv1MaxAVX512(dst *float32, x *float32, xs int, v *float32, vs int, chunks int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·winogradConv1MaxAVX512(SB), NOSPLIT, $0-50
+	MOVQ         x+8(FP), AX
+	MOVQ         xs+16(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         dst+0(FP), DX
+	MOVQ         v+24(FP), BX
+	MOVQ         chunks+40(FP), SI
+	MOVQ         vs+32(FP), DI
+	SHLQ         $0x02, DI
+	MOVL         $0x0000ffff, R8
+	KMOVW        R8, K2
+	MOVWLZX      mask+48(FP), R8
+	KMOVW        R8, K3
+	VBROADCASTSS (AX), Z0
+	VBROADCASTSS 4(AX), Z1
+	VBROADCASTSS 8(AX), Z2
+	VBROADCASTSS 12(AX), Z3
+	ADDQ         CX, AX
+	VBROADCASTSS (AX), Z4
+	VBROADCASTSS 4(AX), Z5
+	VBROADCASTSS 8(AX), Z6
+	VBROADCASTSS 12(AX), Z7
+	ADDQ         CX, AX
+	VBROADCASTSS (AX), Z8
+	VBROADCASTSS 4(AX), Z9
+	VBROADCASTSS 8(AX), Z10
+	VBROADCASTSS 12(AX), Z11
+	ADDQ         CX, AX
+	VBROADCASTSS (AX), Z12
+	VBROADCASTSS 4(AX), Z13
+	VBROADCASTSS 8(AX), Z14
+	VBROADCASTSS 12(AX), Z15
+	VSUBPS       Z8, Z0, Z0
+	VADDPS       Z8, Z4, Z16
+	VSUBPS       Z4, Z8, Z8
+	VSUBPS       Z12, Z4, Z4
+	VSUBPS       Z9, Z1, Z1
+	VADDPS       Z9, Z5, Z12
+	VSUBPS       Z5, Z9, Z9
+	VSUBPS       Z13, Z5, Z5
+	VSUBPS       Z10, Z2, Z2
+	VADDPS       Z10, Z6, Z13
+	VSUBPS       Z6, Z10, Z10
+	VSUBPS       Z14, Z6, Z6
+	VSUBPS       Z11, Z3, Z3
+	VADDPS       Z11, Z7, Z14
+	VSUBPS       Z7, Z11, Z11
+	VSUBPS       Z15, Z7, Z7
+	VSUBPS       Z2, Z0, Z0
+	VADDPS       Z2, Z1, Z15
+	VSUBPS       Z1, Z2, Z2
+	VSUBPS       Z3, Z1, Z1
+	VSUBPS       Z13, Z16, Z3
+	VADDPS       Z13, Z12, Z16
+	VSUBPS       Z12, Z13, Z13
+	VSUBPS       Z14, Z12, Z12
+	VSUBPS       Z10, Z8, Z8
+	VADDPS       Z10, Z9, Z14
+	VSUBPS       Z9, Z10, Z10
+	VSUBPS       Z11, Z9, Z9
+	VSUBPS       Z6, Z4, Z4
+	VADDPS       Z6, Z5, Z11
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z7, Z5, Z5
+
+conv1_chunk:
+	KMOVW K2, K1
+	CMPQ  SI, $0x01
+	JNE   conv1_body
+	KMOVW K3, K1
+
+conv1_body:
+	MOVQ     BX, AX
+	VMULPS.Z (AX), Z0, K1, Z7
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z15, K1, Z17
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z2, K1, Z18
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z1, K1, Z19
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z3, K1, Z20
+	VADDPS   Z20, Z7, Z7
+	VMOVAPS  Z20, Z20
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z16, K1, Z21
+	VADDPS   Z21, Z17, Z17
+	VMOVAPS  Z21, Z21
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z13, K1, Z22
+	VADDPS   Z22, Z18, Z18
+	VMOVAPS  Z22, Z22
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z12, K1, Z23
+	VADDPS   Z23, Z19, Z19
+	VMOVAPS  Z23, Z23
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z8, K1, Z24
+	VADDPS   Z24, Z7, Z7
+	VSUBPS   Z24, Z20, Z20
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z14, K1, Z24
+	VADDPS   Z24, Z17, Z17
+	VSUBPS   Z24, Z21, Z21
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z10, K1, Z24
+	VADDPS   Z24, Z18, Z18
+	VSUBPS   Z24, Z22, Z22
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z9, K1, Z24
+	VADDPS   Z24, Z19, Z19
+	VSUBPS   Z24, Z23, Z23
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z4, K1, Z24
+	VSUBPS   Z24, Z20, Z20
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z11, K1, Z24
+	VSUBPS   Z24, Z21, Z21
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z6, K1, Z24
+	VSUBPS   Z24, Z22, Z22
+	ADDQ     DI, AX
+	VMULPS.Z (AX), Z5, K1, Z24
+	VSUBPS   Z24, Z23, Z23
+	VADDPS   Z17, Z7, Z7
+	VADDPS   Z18, Z7, Z7
+	VSUBPS   Z18, Z17, Z17
+	VSUBPS   Z19, Z17, Z17
+	VADDPS   Z21, Z20, Z18
+	VADDPS   Z22, Z18, Z18
+	VSUBPS   Z22, Z21, Z19
+	VSUBPS   Z23, Z19, Z19
+	VMAXPS   Z17, Z7, Z7
+	VMAXPS   Z19, Z18, Z18
+	VMAXPS   Z18, Z7, Z7
+	VMOVUPS  Z7, K1, (DX)
+	ADDQ     $0x40, DX
+	ADDQ     $0x40, BX
+	DECQ     SI
+	JNZ      conv1_chunk
+	VZEROUPPER
+	RET

@@ -301,3 +301,23 @@ func maxPoolAVX2(dst *float32, src *float32, oh int, ow int, c int, w int)
 //
 //go:noescape
 func route4AVX2(d00 *float32, d01 *float32, d10 *float32, d11 *float32, x00 *float32, x01 *float32, x10 *float32, x11 *float32, y *float32, grad *float32, n int)
+
+// winogradInputAVX512 is winogradInputGo on one vector of channels.
+//
+//go:noescape
+func winogradInputAVX512(u *float32, us int, x *float32, xs int, cs int, mask uint16)
+
+// winogradOutputMaxAVX512 is winogradOutputMaxGo on one vector of channels.
+//
+//go:noescape
+func winogradOutputMaxAVX512(dst *float32, m *float32, ms int, mask uint16)
+
+// winogradKernelAVX512 is winogradKernelGo on one vector of output channels.
+//
+//go:noescape
+func winogradKernelAVX512(v *float32, vs int, w *float32, ws int, mask uint16)
+
+// winogradConv1MaxAVX512 is winogradConv1MaxGo for 16*chunks output channels, the last chunk's lanes in mask.
+//
+//go:noescape
+func winogradConv1MaxAVX512(dst *float32, x *float32, xs int, v *float32, vs int, chunks int, mask uint16)

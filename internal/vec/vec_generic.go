@@ -29,3 +29,17 @@ func adam(w, g, m, v []float32, b1, b2, lr, eps float32) { adamGo(w, g, m, v, b1
 func unpool(dst, src, y, g []float32, oh, ow, c, w int) {
 	unpoolGo(dst, src, y, g, oh, ow, c, w, 0)
 }
+
+func winogradInput(u []float32, us int, x []float32, xs, cs, n int) {
+	winogradInputGo(u, us, x, xs, cs, n)
+}
+
+func winogradOutputMax(dst, m []float32, ms int) { winogradOutputMaxGo(dst, m, ms) }
+
+func winogradKernel(v []float32, vs int, w []float32, ws, n int) {
+	winogradKernelGo(v, vs, w, ws, n)
+}
+
+func winogradConv1Max(dst, x []float32, xs int, v []float32, vs int) {
+	winogradConv1MaxGo(dst, x, xs, v, vs)
+}

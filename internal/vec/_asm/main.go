@@ -94,6 +94,9 @@ func main() {
 		genMaxPool(is)
 		genRoute4(is)
 	}
+	cur = avx512
+	genWinograd()
+	genWinogradConv1()
 	Generate()
 }
 
@@ -558,4 +561,284 @@ func genRoute4(is isa) {
 		VANDNPS(g, taken, out) // g &^ taken
 		store(out, at(3), nil)
 	})
+}
+
+// genWinograd emits the AVX-512 transforms of Winograd F(2x2, 3x3), each on
+// one vector of up to 16 channels (the lanes in mask), strides in floats.
+// The order of operations is that of the Go versions in ../vec_go.go, so
+// the results are identical.
+func genWinograd() {
+	// half is 0.5 in every lane, for the kernel transform.
+	half := GLOBL("half", RODATA|NOPTR)
+	DATA(0, U32(0x3f000000))
+
+	stride := func(name string) Register {
+		r := Load(Param(name), GP64())
+		SHLQ(U8(2), r)
+		return r
+	}
+	setMask := func() {
+		m := Load(Param("mask"), GP32())
+		KMOVW(m, K1)
+	}
+	// storeSeq stores vs at p, p+stride, p+2*stride, ...
+	storeSeq := func(vs []VecVirtual, p, st Register) {
+		for i, v := range vs {
+			if i > 0 {
+				ADDQ(st, p)
+			}
+			VMOVUPS(v, K1, Mem{Base: p})
+		}
+	}
+
+	// Input: U = Bᵀ d B.
+	TEXT("winogradInputAVX512", NOSPLIT, "func(u *float32, us int, x *float32, xs, cs int, mask uint16)")
+	Doc("winogradInputAVX512 is winogradInputGo on one vector of channels.")
+	Pragma("noescape")
+	{
+		setMask()
+		x := Load(Param("x"), GP64())
+		xs, cs := stride("xs"), stride("cs")
+		cs2, cs3 := GP64(), GP64()
+		LEAQ(Mem{Base: cs, Index: cs, Scale: 1}, cs2)
+		LEAQ(Mem{Base: cs2, Index: cs, Scale: 1}, cs3)
+		var d [4][4]VecVirtual
+		for i := range 4 {
+			if i > 0 {
+				ADDQ(xs, x)
+			}
+			for j, idx := range []Register{nil, cs, cs2, cs3} {
+				d[i][j] = ZMM()
+				m := Mem{Base: x}
+				if idx != nil {
+					m = Mem{Base: x, Index: idx, Scale: 1}
+				}
+				VMOVUPS_Z(m, K1, d[i][j])
+			}
+		}
+		var t [4][4]VecVirtual // Bᵀ d
+		for j := range 4 {
+			for i := range 4 {
+				t[i][j] = ZMM()
+			}
+			VSUBPS(d[2][j], d[0][j], t[0][j])
+			VADDPS(d[2][j], d[1][j], t[1][j])
+			VSUBPS(d[1][j], d[2][j], t[2][j])
+			VSUBPS(d[3][j], d[1][j], t[3][j])
+		}
+		var out []VecVirtual
+		for i := range 4 { // (Bᵀ d) B
+			o := [4]VecVirtual{ZMM(), ZMM(), ZMM(), ZMM()}
+			VSUBPS(t[i][2], t[i][0], o[0])
+			VADDPS(t[i][2], t[i][1], o[1])
+			VSUBPS(t[i][1], t[i][2], o[2])
+			VSUBPS(t[i][3], t[i][1], o[3])
+			out = append(out, o[:]...)
+		}
+		u := Load(Param("u"), GP64())
+		storeSeq(out, u, stride("us"))
+		VZEROUPPER()
+		RET()
+	}
+
+	// Output: the maximum of Y = Aᵀ M A.
+	TEXT("winogradOutputMaxAVX512", NOSPLIT, "func(dst, m *float32, ms int, mask uint16)")
+	Doc("winogradOutputMaxAVX512 is winogradOutputMaxGo on one vector of channels.")
+	Pragma("noescape")
+	{
+		setMask()
+		m := Load(Param("m"), GP64())
+		ms := stride("ms")
+		var M [4][4]VecVirtual
+		for xi := range 16 {
+			if xi > 0 {
+				ADDQ(ms, m)
+			}
+			M[xi/4][xi%4] = ZMM()
+			VMOVUPS_Z(Mem{Base: m}, K1, M[xi/4][xi%4])
+		}
+		var a, b [4]VecVirtual // the rows of Aᵀ M
+		for j := range 4 {
+			a[j], b[j] = ZMM(), ZMM()
+			VADDPS(M[1][j], M[0][j], a[j])
+			VADDPS(M[2][j], a[j], a[j])
+			VSUBPS(M[2][j], M[1][j], b[j])
+			VSUBPS(M[3][j], b[j], b[j])
+		}
+		ys := make([]VecVirtual, 4)
+		for r, row := range [][4]VecVirtual{a, b} {
+			y0, y1 := ZMM(), ZMM()
+			VADDPS(row[1], row[0], y0)
+			VADDPS(row[2], y0, y0)
+			VSUBPS(row[2], row[1], y1)
+			VSUBPS(row[3], y1, y1)
+			ys[2*r], ys[2*r+1] = y0, y1
+		}
+		VMAXPS(ys[1], ys[0], ys[0])
+		VMAXPS(ys[3], ys[2], ys[2])
+		VMAXPS(ys[2], ys[0], ys[0])
+		dst := Load(Param("dst"), GP64())
+		VMOVUPS(ys[0], K1, Mem{Base: dst})
+		VZEROUPPER()
+		RET()
+	}
+
+	// Kernel: V = G g Gᵀ.
+	TEXT("winogradKernelAVX512", NOSPLIT, "func(v *float32, vs int, w *float32, ws int, mask uint16)")
+	Doc("winogradKernelAVX512 is winogradKernelGo on one vector of output channels.")
+	Pragma("noescape")
+	{
+		setMask()
+		h := ZMM()
+		VBROADCASTSS(half, h)
+		w := Load(Param("w"), GP64())
+		ws := stride("ws")
+		var g [3][3]VecVirtual
+		for k := range 9 {
+			if k > 0 {
+				ADDQ(ws, w)
+			}
+			g[k/3][k%3] = ZMM()
+			VMOVUPS_Z(Mem{Base: w}, K1, g[k/3][k%3])
+		}
+		// combine returns ((p0 op p1) + p2) * ½.
+		combine := func(p0, p1, p2 VecVirtual, minus bool) VecVirtual {
+			r := ZMM()
+			if minus {
+				VSUBPS(p1, p0, r)
+			} else {
+				VADDPS(p1, p0, r)
+			}
+			VADDPS(p2, r, r)
+			VMULPS(h, r, r)
+			return r
+		}
+		var t [4][3]VecVirtual // G g
+		for kx := range 3 {
+			t[0][kx] = g[0][kx]
+			t[1][kx] = combine(g[0][kx], g[1][kx], g[2][kx], false)
+			t[2][kx] = combine(g[0][kx], g[1][kx], g[2][kx], true)
+			t[3][kx] = g[2][kx]
+		}
+		var out []VecVirtual
+		for i := range 4 { // (G g) Gᵀ
+			out = append(out, t[i][0],
+				combine(t[i][0], t[i][1], t[i][2], false),
+				combine(t[i][0], t[i][1], t[i][2], true),
+				t[i][2])
+		}
+		v := Load(Param("v"), GP64())
+		storeSeq(out, v, stride("vs"))
+		VZEROUPPER()
+		RET()
+	}
+}
+
+// genWinogradConv1 emits the whole Winograd F(2x2, 3x3) convolution and
+// 2x2 max pool of one block of a single-channel input (conv1): the 4x4
+// input block is broadcast to every lane and transformed there, each point
+// multiplied by the transformed kernels of 16 output channels at a time,
+// and the output transform and maximum taken, in the order of
+// winogradConv1MaxGo.
+func genWinogradConv1() {
+	TEXT("winogradConv1MaxAVX512", NOSPLIT, "func(dst, x *float32, xs int, v *float32, vs, chunks int, mask uint16)")
+	Doc("winogradConv1MaxAVX512 is winogradConv1MaxGo for 16*chunks output channels, the last chunk's lanes in mask.")
+	Pragma("noescape")
+	x := Load(Param("x"), GP64())
+	xs := Load(Param("xs"), GP64())
+	SHLQ(U8(2), xs)
+	dst := Load(Param("dst"), GP64())
+	v := Load(Param("v"), GP64())
+	chunks := Load(Param("chunks"), GP64())
+	vs := Load(Param("vs"), GP64()) // the stride of the 16 transformed kernels
+	SHLQ(U8(2), vs)
+	full := GP32()
+	MOVL(U32(0xffff), full)
+	KMOVW(full, K2)
+	m := Load(Param("mask"), GP32())
+	KMOVW(m, K3)
+
+	var d [4][4]VecVirtual
+	p := GP64()
+	MOVQ(x, p)
+	for i := range 4 {
+		if i > 0 {
+			ADDQ(xs, p)
+		}
+		for j := range 4 {
+			d[i][j] = ZMM()
+			VBROADCASTSS(Mem{Base: p, Disp: 4 * j}, d[i][j])
+		}
+	}
+	var t [4][4]VecVirtual // Bᵀ d
+	for j := range 4 {
+		for i := range 4 {
+			t[i][j] = ZMM()
+		}
+		VSUBPS(d[2][j], d[0][j], t[0][j])
+		VADDPS(d[2][j], d[1][j], t[1][j])
+		VSUBPS(d[1][j], d[2][j], t[2][j])
+		VSUBPS(d[3][j], d[1][j], t[3][j])
+	}
+	var u [4][4]VecVirtual // Bᵀ d B, the same in every lane
+	for i := range 4 {
+		u[i][0], u[i][1], u[i][2], u[i][3] = ZMM(), ZMM(), ZMM(), ZMM()
+		VSUBPS(t[i][2], t[i][0], u[i][0])
+		VADDPS(t[i][2], t[i][1], u[i][1])
+		VSUBPS(t[i][1], t[i][2], u[i][2])
+		VSUBPS(t[i][3], t[i][1], u[i][3])
+	}
+
+	// Each chunk of 16 output channels: M = U ⊙ V a row at a time, folded
+	// into the rows a and b of Aᵀ M as they come.
+	Label("conv1_chunk")
+	KMOVW(K2, K1) // every lane, or the mask on the last chunk
+	CMPQ(chunks, U8(1))
+	JNE(LabelRef("conv1_body"))
+	KMOVW(K3, K1)
+	Label("conv1_body")
+	q := GP64()
+	MOVQ(v, q)
+	var a, b [4]VecVirtual
+	for i := range 4 {
+		for j := range 4 {
+			if i+j > 0 {
+				ADDQ(vs, q)
+			}
+			mv := ZMM()
+			VMULPS_Z(Mem{Base: q}, u[i][j], K1, mv)
+			switch i {
+			case 0:
+				a[j] = mv
+			case 1:
+				b[j] = ZMM()
+				VADDPS(mv, a[j], a[j])
+				VMOVAPS(mv, b[j])
+			case 2:
+				VADDPS(mv, a[j], a[j])
+				VSUBPS(mv, b[j], b[j])
+			case 3:
+				VSUBPS(mv, b[j], b[j])
+			}
+		}
+	}
+	ys := make([]VecVirtual, 4)
+	for r, row := range [][4]VecVirtual{a, b} {
+		y0, y1 := ZMM(), ZMM()
+		VADDPS(row[1], row[0], y0)
+		VADDPS(row[2], y0, y0)
+		VSUBPS(row[2], row[1], y1)
+		VSUBPS(row[3], y1, y1)
+		ys[2*r], ys[2*r+1] = y0, y1
+	}
+	VMAXPS(ys[1], ys[0], ys[0])
+	VMAXPS(ys[3], ys[2], ys[2])
+	VMAXPS(ys[2], ys[0], ys[0])
+	VMOVUPS(ys[0], K1, Mem{Base: dst})
+	ADDQ(U8(64), dst)
+	ADDQ(U8(64), v)
+	DECQ(chunks)
+	JNZ(LabelRef("conv1_chunk"))
+	VZEROUPPER()
+	RET()
 }

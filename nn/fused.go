@@ -17,6 +17,11 @@ type convPool struct {
 
 	y  []float32 // (N, PH, PW, F): relu(pool + b)
 	dz []float32 // (N*OH*OW, F): gradient at the convolution output
+
+	// infer marks a worker that only predicts: no backward pass follows,
+	// so forward may take the Winograd path (see winograd.go).
+	infer bool
+	wino  winograd
 }
 
 func newConvPool(c *conv2d, p *maxPool) *convPool {
@@ -27,6 +32,13 @@ func newConvPool(c *conv2d, p *maxPool) *convPool {
 func (cp *convPool) forward(p, x []float32, n int) []float32 {
 	c := cp.conv
 	nw := c.k * c.k * c.in.C * c.out.C
+	if cp.infer && cp.usesWinograd() {
+		out := cp.pool.out
+		cp.y = grow(cp.y, n*out.Size())
+		cp.wino.forward(cp.y, x, p[:nw], n, c.in, c.out.C, out.H, out.W, c.gemm)
+		vec.AddBias(cp.y, p[nw:nw+c.out.C], true)
+		return cp.y
+	}
 	c.y = grow(c.y, n*c.out.Size())
 	c.products(c.y, x, p[:nw], n)
 	pooled := cp.pool.forward(nil, c.y, n)

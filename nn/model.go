@@ -231,6 +231,11 @@ func (m *Model) predictChunk(x []float32, n int, probs []float32, serial bool) {
 	w, _ := pool.Get().(*worker)
 	if w == nil {
 		w = m.newWorker(serial)
+		for _, o := range w.ops {
+			if cp, ok := o.(*convPool); ok {
+				cp.infer = true
+			}
+		}
 	}
 	logits := m.forward(w, x, n)
 	softmax(probs, logits, n, m.Classes())

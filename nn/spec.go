@@ -264,3 +264,32 @@ func (s Spec) MultiplyAdds() (forward, train int, err error) {
 	}
 	return forward, train, nil
 }
+
+// PredictMultiplyAdds returns the multiplications Model.Predict performs per
+// sample on this machine. It is MultiplyAdds's forward count, except where
+// a 3x3 convolution with ReLU feeds a 2x2 max pool and the CPU runs
+// Winograd F(2x2, 3x3) (see winograd.go): there it is 16 products per
+// pooled output and pair of channels, not 36, and the outputs the pool
+// drops are not computed. The transforms' additions are not counted.
+func (s Spec) PredictMultiplyAdds() (int, error) {
+	plans, err := plan(s)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	for i, p := range plans {
+		switch p.spec.Kind {
+		case KindConv2D:
+			if next := i + 1; next < len(plans) && p.spec.Activation == ActReLU &&
+				plans[next].spec.Kind == KindMaxPool2D && winogradFits(p.spec.Size, plans[next].spec.Size) {
+				out := plans[next].out
+				n += out.H * out.W * 16 * p.in.C * p.out.C
+				continue
+			}
+			n += p.out.H * p.out.W * p.spec.Size * p.spec.Size * p.in.C * p.out.C
+		case KindDense:
+			n += p.in.Size() * p.out.Size()
+		}
+	}
+	return n, nil
+}

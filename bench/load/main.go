@@ -61,6 +61,7 @@ type config struct {
 	multipart  bool
 	noModel    bool
 	cpuprofile string
+	every      time.Duration
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -74,6 +75,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&cfg.noModel, "nomodel", false, "in-process server with a stand-in model that only reads the body: measures the HTTP side alone")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured run to this file")
 	fs.BoolVar(&cfg.multipart, "multipart", false, "send multipart/form-data (field images) instead of a raw image/png body")
+	fs.DurationVar(&cfg.every, "every", 0, "also print the process's VmRSS at this interval of the measured run, to see that memory stays flat")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -126,7 +128,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	cpu0 := cpuTime()
+	stopSampling := sampleMemory(stdout, cfg.every)
 	res := hammer(ctx, client, base, digits, cfg, cfg.duration)
+	stopSampling()
 	cpu := cpuTime() - cpu0
 	if cfg.cpuprofile != "" {
 		pprof.StopCPUProfile()
@@ -140,6 +144,30 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "(memory is this client's process; the server's is its own)")
 	}
 	return nil
+}
+
+// sampleMemory prints VmRSS every interval until the returned function is
+// called; an interval of 0 prints nothing.
+func sampleMemory(w io.Writer, every time.Duration) (stop func()) {
+	if every <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t0 := time.Now()
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				fmt.Fprintf(w, "at %-6s VmRSS %s\n", time.Since(t0).Round(time.Second), mib(readMem().rss))
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // startServer runs digitnet's handler on a loopback port in this process.

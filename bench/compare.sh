@@ -335,6 +335,9 @@ for key, what in (("train_gflops", "training"), ("gflops", "inference (batch 100
         extra.append(g)
 if extra:
     print("digitnet: " + ", ".join(extra))
+if dn.get("direct_equivalent_gflops") and dn.get("infer_multiply_adds") != dn.get("direct_multiply_adds"):
+    print("          inference does %.2f M multiply-adds per image (Winograd), not the direct convolutions' %.2f M: %.1f GFLOPS direct-equivalent"
+          % (dn["infer_multiply_adds"] / 1e6, dn["direct_multiply_adds"] / 1e6, dn["direct_equivalent_gflops"]))
 if peak:
     print("          peak %.0f GFLOPS = %s" % (peak, dn.get("peak_how", "?")))
 print("          (digitnet bench: random inputs, median of --rounds runs of --steps batches)")

@@ -6,6 +6,9 @@
 // A model is data: a Spec lists its layers, and New builds a Model whose
 // parameters live in one flat []float32 with a named view per tensor (as in
 // Karpathy's llm.c). Every heavy product goes through matmul.Gemm.
+// Prediction runs each 3x3 convolution that feeds a 2x2 max pool as
+// Winograd F(2x2, 3x3) where the CPU has the vector transforms (see
+// winograd.go); training keeps the direct products.
 //
 // Shapes use these letters throughout:
 //

@@ -200,8 +200,8 @@ func (m *Model) Predict(x []float32, n int, probs []float32) error {
 	if n <= predictChunk {
 		// The common case, one image or a few: no goroutines, no
 		// allocation. Below smallParallel images, waking another core for
-		// a share of each product costs more than it saves (one image:
-		// 54 µs alone, 71 µs split).
+		// a share of each product costs more than it saves (measured when
+		// one image took 54 µs alone: 71 µs split).
 		if n > 0 {
 			m.predictChunk(x, n, probs, n < smallParallel)
 		}

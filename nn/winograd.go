@@ -66,30 +66,43 @@ func (wg *winograd) forward(dst, x, w []float32, n int, in Shape, F int, ph, pw 
 		}
 		return
 	}
-	tiles := n * ph * pw
 	// The 16 transformed kernels are a few KiB apart; at a multiple of
-	// 4 KiB (conv2's are 8 KiB) their rows would share L1 sets.
+	// 4 KiB (conv2's are 8 KiB) their rows would share L1 sets. For each
+	// point (ky, kx), the kernel's (c, f) values are contiguous, so one
+	// call transforms all of them.
 	vs := C*F + 16
 	wg.v = grow(wg.v, 16*vs)
-	wg.u = grow(wg.u, 16*tiles*C)
-	wg.m = grow(wg.m, 16*tiles*F)
-	for c := range C {
-		vec.WinogradKernel(wg.v[c*F:], vs, w[c*F:], C*F, F)
-	}
-	t := 0
-	for b := range n {
-		img := x[b*in.Size() : (b+1)*in.Size()]
-		for py := range ph {
-			for px := range pw {
-				vec.WinogradInput(wg.u[t*C:], tiles*C, img[(2*py*in.W+2*px)*C:], in.W*C, C, C)
-				t++
+	vec.WinogradKernel(wg.v, vs, w, C*F, C*F)
+	// A few images at a time keep the transformed blocks and their
+	// products in L2, as im2col's chunks do.
+	per := ph * pw
+	ch := max(1, min(n, winogradChunk/(16*per*max(C, F))))
+	wg.u = grow(wg.u, 16*ch*per*C)
+	wg.m = grow(wg.m, 16*ch*per*F)
+	for b0 := 0; b0 < n; b0 += ch {
+		b1 := min(n, b0+ch)
+		tiles := (b1 - b0) * per
+		t := 0
+		for b := b0; b < b1; b++ {
+			img := x[b*in.Size() : (b+1)*in.Size()]
+			for py := range ph {
+				for px := range pw {
+					vec.WinogradInput(wg.u[t*C:], tiles*C, img[(2*py*in.W+2*px)*C:], in.W*C, C, C)
+					t++
+				}
 			}
 		}
-	}
-	for xi := range 16 {
-		gemm(false, false, tiles, F, C, wg.u[xi*tiles*C:], C, wg.v[xi*vs:], F, 0, wg.m[xi*tiles*F:], F)
-	}
-	for t := range tiles {
-		vec.WinogradOutputMax(dst[t*F:(t+1)*F], wg.m[t*F:], tiles*F)
+		for xi := range 16 {
+			gemm(false, false, tiles, F, C, wg.u[xi*tiles*C:], C, wg.v[xi*vs:], F, 0, wg.m[xi*tiles*F:], F)
+		}
+		out := dst[b0*per*F:]
+		for t := range tiles {
+			vec.WinogradOutputMax(out[t*F:(t+1)*F], wg.m[t*F:], tiles*F)
+		}
 	}
 }
+
+// winogradChunk bounds the values of one chunk's transformed blocks (or
+// their products): 256 KiB of float32, so both fit in L2 beside the
+// kernels.
+const winogradChunk = 64 << 10

@@ -83,8 +83,9 @@ var uploadPool sync.Pool
 // file. A rare larger one is not held on to.
 const keepBytes = 4 << 20
 
-// keep adopts the pixel memory of img, once Segment is done with it, for
-// the next upload, if it is larger than what s has.
+// keep adopts the pixel memory of img for the next upload, if it is larger
+// than what s has. Nothing else holds img's pixels, and s goes back to the
+// pool only after Segment returns.
 func (s *upload) keep(img image.Image) {
 	var p []byte
 	switch m := img.(type) {

@@ -616,24 +616,9 @@ func genWinograd() {
 				VMOVUPS_Z(m, K1, d[i][j])
 			}
 		}
-		var t [4][4]VecVirtual // Bᵀ d
-		for j := range 4 {
-			for i := range 4 {
-				t[i][j] = ZMM()
-			}
-			VSUBPS(d[2][j], d[0][j], t[0][j])
-			VADDPS(d[2][j], d[1][j], t[1][j])
-			VSUBPS(d[1][j], d[2][j], t[2][j])
-			VSUBPS(d[3][j], d[1][j], t[3][j])
-		}
 		var out []VecVirtual
-		for i := range 4 { // (Bᵀ d) B
-			o := [4]VecVirtual{ZMM(), ZMM(), ZMM(), ZMM()}
-			VSUBPS(t[i][2], t[i][0], o[0])
-			VADDPS(t[i][2], t[i][1], o[1])
-			VSUBPS(t[i][1], t[i][2], o[2])
-			VSUBPS(t[i][3], t[i][1], o[3])
-			out = append(out, o[:]...)
+		for _, row := range winogradBtdB(d) {
+			out = append(out, row[:]...)
 		}
 		u := Load(Param("u"), GP64())
 		storeSeq(out, u, stride("us"))
@@ -665,20 +650,9 @@ func genWinograd() {
 			VSUBPS(M[2][j], M[1][j], b[j])
 			VSUBPS(M[3][j], b[j], b[j])
 		}
-		ys := make([]VecVirtual, 4)
-		for r, row := range [][4]VecVirtual{a, b} {
-			y0, y1 := ZMM(), ZMM()
-			VADDPS(row[1], row[0], y0)
-			VADDPS(row[2], y0, y0)
-			VSUBPS(row[2], row[1], y1)
-			VSUBPS(row[3], y1, y1)
-			ys[2*r], ys[2*r+1] = y0, y1
-		}
-		VMAXPS(ys[1], ys[0], ys[0])
-		VMAXPS(ys[3], ys[2], ys[2])
-		VMAXPS(ys[2], ys[0], ys[0])
+		y := winogradMaxAMA(a, b)
 		dst := Load(Param("dst"), GP64())
-		VMOVUPS(ys[0], K1, Mem{Base: dst})
+		VMOVUPS(y, K1, Mem{Base: dst})
 		VZEROUPPER()
 		RET()
 	}
@@ -734,6 +708,47 @@ func genWinograd() {
 	}
 }
 
+// winogradBtdB emits U = Bᵀ d B of a 4x4 block of vectors, in the order of
+// winogradInputGo.
+func winogradBtdB(d [4][4]VecVirtual) (u [4][4]VecVirtual) {
+	var t [4][4]VecVirtual // Bᵀ d
+	for j := range 4 {
+		for i := range 4 {
+			t[i][j] = ZMM()
+		}
+		VSUBPS(d[2][j], d[0][j], t[0][j])
+		VADDPS(d[2][j], d[1][j], t[1][j])
+		VSUBPS(d[1][j], d[2][j], t[2][j])
+		VSUBPS(d[3][j], d[1][j], t[3][j])
+	}
+	for i := range 4 { // (Bᵀ d) B
+		u[i] = [4]VecVirtual{ZMM(), ZMM(), ZMM(), ZMM()}
+		VSUBPS(t[i][2], t[i][0], u[i][0])
+		VADDPS(t[i][2], t[i][1], u[i][1])
+		VSUBPS(t[i][1], t[i][2], u[i][2])
+		VSUBPS(t[i][3], t[i][1], u[i][3])
+	}
+	return u
+}
+
+// winogradMaxAMA emits the maximum of the four outputs Y = (Aᵀ M) A, given
+// a and b, the two rows of Aᵀ M, in the order of winogradOutputMaxGo.
+func winogradMaxAMA(a, b [4]VecVirtual) VecVirtual {
+	ys := make([]VecVirtual, 4)
+	for r, row := range [][4]VecVirtual{a, b} {
+		y0, y1 := ZMM(), ZMM()
+		VADDPS(row[1], row[0], y0)
+		VADDPS(row[2], y0, y0)
+		VSUBPS(row[2], row[1], y1)
+		VSUBPS(row[3], y1, y1)
+		ys[2*r], ys[2*r+1] = y0, y1
+	}
+	VMAXPS(ys[1], ys[0], ys[0])
+	VMAXPS(ys[3], ys[2], ys[2])
+	VMAXPS(ys[2], ys[0], ys[0])
+	return ys[0]
+}
+
 // genWinogradConv1 emits the whole Winograd F(2x2, 3x3) convolution and
 // 2x2 max pool of one block of a single-channel input (conv1): the 4x4
 // input block is broadcast to every lane and transformed there, each point
@@ -770,24 +785,7 @@ func genWinogradConv1() {
 			VBROADCASTSS(Mem{Base: p, Disp: 4 * j}, d[i][j])
 		}
 	}
-	var t [4][4]VecVirtual // Bᵀ d
-	for j := range 4 {
-		for i := range 4 {
-			t[i][j] = ZMM()
-		}
-		VSUBPS(d[2][j], d[0][j], t[0][j])
-		VADDPS(d[2][j], d[1][j], t[1][j])
-		VSUBPS(d[1][j], d[2][j], t[2][j])
-		VSUBPS(d[3][j], d[1][j], t[3][j])
-	}
-	var u [4][4]VecVirtual // Bᵀ d B, the same in every lane
-	for i := range 4 {
-		u[i][0], u[i][1], u[i][2], u[i][3] = ZMM(), ZMM(), ZMM(), ZMM()
-		VSUBPS(t[i][2], t[i][0], u[i][0])
-		VADDPS(t[i][2], t[i][1], u[i][1])
-		VSUBPS(t[i][1], t[i][2], u[i][2])
-		VSUBPS(t[i][3], t[i][1], u[i][3])
-	}
+	u := winogradBtdB(d) // the same in every lane
 
 	// Each chunk of 16 output channels: M = U ⊙ V a row at a time, folded
 	// into the rows a and b of Aᵀ M as they come.
@@ -822,19 +820,7 @@ func genWinogradConv1() {
 			}
 		}
 	}
-	ys := make([]VecVirtual, 4)
-	for r, row := range [][4]VecVirtual{a, b} {
-		y0, y1 := ZMM(), ZMM()
-		VADDPS(row[1], row[0], y0)
-		VADDPS(row[2], y0, y0)
-		VSUBPS(row[2], row[1], y1)
-		VSUBPS(row[3], y1, y1)
-		ys[2*r], ys[2*r+1] = y0, y1
-	}
-	VMAXPS(ys[1], ys[0], ys[0])
-	VMAXPS(ys[3], ys[2], ys[2])
-	VMAXPS(ys[2], ys[0], ys[0])
-	VMOVUPS(ys[0], K1, Mem{Base: dst})
+	VMOVUPS(winogradMaxAMA(a, b), K1, Mem{Base: dst})
 	ADDQ(U8(64), dst)
 	ADDQ(U8(64), v)
 	DECQ(chunks)

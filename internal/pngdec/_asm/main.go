@@ -50,9 +50,7 @@ func genPaeth(bpp int) {
 	prev := Load(Param("prev"), GP64())
 	n := Load(Param("n"), GP64())
 
-	low := XMM() // 0x00ff in every 16-bit lane
-	VPCMPEQW(low, low, low)
-	VPSRLW(U8(8), low, low)
+	low := lowBytes()
 	a, c := XMM(), XMM() // left and above-left, 0 at the row's start
 	VPXOR(a, a, a)
 	VPXOR(c, c, c)
@@ -67,6 +65,34 @@ func genPaeth(bpp int) {
 	VMOVD(Mem{Base: cur}, x)
 	VPMOVZXBW(x, x)
 
+	paethStep(a, b, c, x, low)
+
+	out := XMM()
+	VPACKUSWB(a, a, out)
+	VMOVD(out, t)
+	storePixel(t, cur, bpp)
+	ADDQ(U8(bpp), cur)
+	ADDQ(U8(bpp), prev)
+	DECQ(n)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_done")
+	RET()
+}
+
+// lowBytes returns a register with 0x00ff in every 16-bit lane.
+func lowBytes() VecVirtual {
+	low := XMM()
+	VPCMPEQW(low, low, low)
+	VPSRLW(U8(8), low, low)
+	return low
+}
+
+// paethStep emits one step of the Paeth chain on 16-bit lanes: with left
+// a, above b, above-left c and filtered bytes x, it sets a to the
+// unfiltered bytes, x plus the predictor modulo 256 (low is lowBytes), and
+// c to b for the next pixel.
+func paethStep(a, b, c, x, low VecVirtual) {
 	d, pa := XMM(), XMM() // b-c and |b-c|: off the chain through a
 	VPSUBW(c, b, d)
 	VPABSW(d, pa)
@@ -83,26 +109,19 @@ func genPaeth(bpp int) {
 	VPCMPGTW(pbc, pa, m)   // pa > min(pb, pc)
 	VPBLENDVB(m, bc, a, m) // the predictor
 	VPADDW(m, x, a)        // the byte, plus the predictor,
-	VPAND(low, a, a)       // modulo 256: the next pixel's a
+	VPAND(low, a, a)       // modulo 256
 	VMOVDQA(b, c)
+}
 
-	out := XMM()
-	VPACKUSWB(a, a, out)
-	VMOVD(out, t)
+// storePixel writes the low bpp (3 or 4) bytes of t at base.
+func storePixel(t GPVirtual, base Register, bpp int) {
 	if bpp == 4 {
-		MOVL(t, Mem{Base: cur})
-	} else {
-		MOVW(t.As16(), Mem{Base: cur})
-		SHRL(U8(16), t)
-		MOVB(t.As8(), Mem{Base: cur, Disp: 2})
+		MOVL(t, Mem{Base: base})
+		return
 	}
-	ADDQ(U8(bpp), cur)
-	ADDQ(U8(bpp), prev)
-	DECQ(n)
-	JMP(LabelRef(name + "_loop"))
-
-	Label(name + "_done")
-	RET()
+	MOVW(t.As16(), Mem{Base: base})
+	SHRL(U8(16), t)
+	MOVB(t.As8(), Mem{Base: base, Disp: 2})
 }
 
 // genPaethPair emits paethPairAVX<bpp>(cur0, cur1, prev *byte, m int),
@@ -124,9 +143,7 @@ func genPaethPair(bpp int) {
 	prev := Load(Param("prev"), GP64())
 	m := Load(Param("m"), GP64())
 
-	low := XMM()
-	VPCMPEQW(low, low, low)
-	VPSRLW(U8(8), low, low)
+	low := lowBytes()
 	// r: the last results, cur0 pixel j-1 | cur1 pixel j-2 (0 before the row).
 	// c: the above-left neighbours, prev pixel j-1 | cur0 pixel j-2.
 	r, c := XMM(), XMM()
@@ -149,40 +166,14 @@ func genPaethPair(bpp int) {
 	VPINSRD(U8(1), Mem{Base: cur1}, x, x)
 	VPMOVZXBW(x, x)
 
-	d, pa := XMM(), XMM()
-	VPSUBW(c, b, d)
-	VPABSW(d, pa)
-	e, pb, pc := XMM(), XMM(), XMM()
-	VPSUBW(c, r, e)
-	VPABSW(e, pb)
-	VPADDW(d, e, pc)
-	VPABSW(pc, pc)
-
-	k, bc, pbc := XMM(), XMM(), XMM()
-	VPCMPGTW(pc, pb, k)
-	VPBLENDVB(k, c, b, bc)
-	VPMINSW(pc, pb, pbc)
-	VPCMPGTW(pbc, pa, k)
-	VPBLENDVB(k, bc, r, k)
-	VPADDW(k, x, r)
-	VPAND(low, r, r)
-	VMOVDQA(b, c)
+	paethStep(r, b, c, x, low)
 
 	out := XMM()
 	VPACKUSWB(r, r, out)
 	VMOVD(out, t)
-	store := func(base Register) {
-		if bpp == 4 {
-			MOVL(t, Mem{Base: base})
-			return
-		}
-		MOVW(t.As16(), Mem{Base: base})
-		SHRL(U8(16), t)
-		MOVB(t.As8(), Mem{Base: base, Disp: 2})
-	}
-	store(cur0)
+	storePixel(t, cur0, bpp)
 	VPEXTRD(U8(1), out, t)
-	store(cur1)
+	storePixel(t, cur1, bpp)
 	ADDQ(U8(bpp), cur0)
 	ADDQ(U8(bpp), cur1)
 	ADDQ(U8(bpp), prev)

@@ -136,7 +136,14 @@ func paethN(cur, prev []byte, bpp int) {
 	for i := 0; i < bpp && i < len(cur); i++ {
 		cur[i] += prev[i] // a = c = 0: the predictor is b
 	}
-	for i := bpp; i < len(cur); i++ {
+	paethFrom(cur, prev, bpp, bpp)
+}
+
+// paethFrom unfilters the bytes of a Paeth row from byte from (at least
+// bpp) on, those before being done: the tail a kernel leaves.
+func paethFrom(cur, prev []byte, bpp, from int) {
+	prev = prev[:len(cur)]
+	for i := from; i < len(cur); i++ {
 		cur[i] += byte(paeth(int(cur[i-bpp]), int(prev[i]), int(prev[i-bpp])))
 	}
 }

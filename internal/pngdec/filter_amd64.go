@@ -4,9 +4,10 @@ package pngdec
 
 import "golang.org/x/sys/cpu"
 
-// useAVX picks the assembly Paeth filter and RGB widening, which need only AVX's 128-bit
-// integer instructions (x/sys/cpu also checks that the OS saves the
-// registers). It is a variable so tests can run the Go filter too.
+// useAVX picks the assembly Paeth filter and RGB widening, which need only
+// AVX's 128-bit integer instructions (x/sys/cpu also checks that the OS
+// saves the registers). It is a variable so tests can run the Go filter
+// too.
 var useAVX = cpu.X86.HasAVX
 
 // paethRGB runs the kernel on all pixels but the last, whose four-byte read
@@ -19,9 +20,7 @@ func paethRGB(cur, prev []byte) {
 	}
 	prev = prev[:len(cur)]
 	paethAVX3(&cur[0], &prev[0], n-1)
-	for i := 3 * (n - 1); i < 3*n; i++ {
-		cur[i] += byte(paeth(int(cur[i-3]), int(prev[i]), int(prev[i-3])))
-	}
+	paethFrom(cur[:3*n], prev, 3, 3*(n-1))
 }
 
 func paethRGBA(cur, prev []byte) {
@@ -65,10 +64,6 @@ func paethPair(cur0, cur1, prev []byte, bpp int) {
 		m = n - 1
 		paethPairAVX4(&cur0[0], &cur1[0], &prev[0], m)
 	}
-	for i := bpp * (m + 1); i < len(cur0); i++ {
-		cur0[i] += byte(paeth(int(cur0[i-bpp]), int(prev[i]), int(prev[i-bpp])))
-	}
-	for i := bpp * m; i < len(cur1); i++ {
-		cur1[i] += byte(paeth(int(cur1[i-bpp]), int(cur0[i]), int(cur0[i-bpp])))
-	}
+	paethFrom(cur0, prev, bpp, bpp*(m+1))
+	paethFrom(cur1, cur0, bpp, bpp*m)
 }

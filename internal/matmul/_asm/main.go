@@ -168,10 +168,20 @@ func gen(is isa, rows int, rowMajor bool) {
 		ADDQ(ldb, b)
 	}
 
+	kLoop(name, k, step)
+	Label(name + "_store")
+	store(is, name, acc)
+	VZEROUPPER()
+	RET()
+}
+
+// kLoop emits the loop over k steps: unroll steps at a time, then one at a
+// time, then a jump to name_store.
+func kLoop(name string, k Register, step func()) {
 	Label(name + "_loop")
 	CMPQ(k, U8(unroll))
 	JL(LabelRef(name + "_tail"))
-	for u := 0; u < unroll; u++ {
+	for range unroll {
 		step()
 	}
 	SUBQ(U8(unroll), k)
@@ -183,11 +193,6 @@ func gen(is isa, rows int, rowMajor bool) {
 	step()
 	DECQ(k)
 	JMP(LabelRef(name + "_tail"))
-
-	Label(name + "_store")
-	store(is, name, acc)
-	VZEROUPPER()
-	RET()
 }
 
 // wideRegs is the number of zmm accumulators of the one-row wide kernel:
@@ -227,54 +232,12 @@ func genWide() {
 		ADDQ(lda, a)
 		ADDQ(ldb, b)
 	}
-	Label(name + "_loop")
-	CMPQ(k, U8(unroll))
-	JL(LabelRef(name + "_tail"))
-	for range unroll {
-		step()
-	}
-	SUBQ(U8(unroll), k)
-	JMP(LabelRef(name + "_loop"))
-	Label(name + "_tail")
-	TESTQ(k, k)
-	JZ(LabelRef(name + "_store"))
-	step()
-	DECQ(k)
-	JMP(LabelRef(name + "_tail"))
+	kLoop(name, k, step)
 
-	// C as store does for the narrow kernels: overwrite, add or scale.
+	// C as for the narrow kernels: overwrite, add or scale.
 	Label(name + "_store")
 	c := Load(Param("c"), GP64())
-	bits := GP32()
-	MOVL(paramAddr("beta"), bits)
-	TESTL(bits, bits)
-	JZ(LabelRef(name + "_overwrite"))
-	CMPL(bits, U32(betaOne))
-	JE(LabelRef(name + "_add"))
-	beta := ZMM()
-	VBROADCASTSS(paramAddr("beta"), beta)
-	for i, v := range acc {
-		m := Mem{Base: c, Disp: 64 * i}
-		t := ZMM()
-		VMOVUPS(m, t)
-		VFMADD231PS(t, beta, v)
-		VMOVUPS(v, m)
-	}
-	JMP(LabelRef(name + "_done"))
-	Label(name + "_add")
-	for i, v := range acc {
-		m := Mem{Base: c, Disp: 64 * i}
-		t := ZMM()
-		VMOVUPS(m, t)
-		VADDPS(t, v, v)
-		VMOVUPS(v, m)
-	}
-	JMP(LabelRef(name + "_done"))
-	Label(name + "_overwrite")
-	for i, v := range acc {
-		VMOVUPS(v, Mem{Base: c, Disp: 64 * i})
-	}
-	Label(name + "_done")
+	storeRows(name, [][]VecVirtual{acc}, 64, make([]Op, wideRegs), c, nil, ZMM)
 	VZEROUPPER()
 	RET()
 }
@@ -365,6 +328,21 @@ func store(is isa, name string, acc [][2]VecVirtual) {
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
+	rows := make([][]VecVirtual, len(acc))
+	for r := range acc {
+		rows[r] = acc[r][:]
+	}
+	masks := []Op{nil, nil}
+	if is.masked {
+		masks = []Op{K1, K2}
+	}
+	storeRows(name, rows, is.vbytes, masks, c, ldc, is.vec)
+}
+
+// storeRows is store for rows of accumulators, row r at c + r*ldc, its
+// vector h at byte h*vbytes, loaded and stored under masks[h] (nil for a
+// whole vector); newVec makes a temporary register.
+func storeRows(name string, rows [][]VecVirtual, vbytes int, masks []Op, c, ldc Register, newVec func() VecVirtual) {
 	bits := GP32()
 	MOVL(paramAddr("beta"), bits)
 	TESTL(bits, bits)
@@ -372,27 +350,27 @@ func store(is isa, name string, acc [][2]VecVirtual) {
 	CMPL(bits, U32(betaOne))
 	JE(LabelRef(name + "_add"))
 
-	rowsLoop := func(body func(r, h int, m Mem)) {
-		for r := range acc {
-			for h := 0; h < 2; h++ {
-				body(r, h, Mem{Base: c, Disp: h * is.vbytes})
+	rowsLoop := func(body func(v VecVirtual, h int, m Mem)) {
+		for r, row := range rows {
+			for h, v := range row {
+				body(v, h, Mem{Base: c, Disp: h * vbytes})
 			}
-			if r+1 < len(acc) {
+			if r+1 < len(rows) {
 				ADDQ(ldc, c)
 			}
 		}
 	}
-	save := func(r, h int, m Mem) {
-		if is.masked {
-			VMOVUPS(acc[r][h], []Op{K1, K2}[h], m)
+	save := func(v VecVirtual, h int, m Mem) {
+		if masks[h] != nil {
+			VMOVUPS(v, masks[h], m)
 		} else {
-			VMOVUPS(acc[r][h], m)
+			VMOVUPS(v, m)
 		}
 	}
 	load := func(h int, m Mem) VecVirtual {
-		t := is.vec()
-		if is.masked {
-			VMOVUPS_Z(m, []Op{K1, K2}[h], t)
+		t := newVec()
+		if masks[h] != nil {
+			VMOVUPS_Z(m, masks[h], t)
 		} else {
 			VMOVUPS(m, t)
 		}
@@ -400,23 +378,23 @@ func store(is isa, name string, acc [][2]VecVirtual) {
 	}
 
 	// Scale: C = acc + beta*C.
-	beta := is.vec()
+	beta := newVec()
 	VBROADCASTSS(paramAddr("beta"), beta)
-	rowsLoop(func(r, h int, m Mem) {
-		VFMADD231PS(load(h, m), beta, acc[r][h])
-		save(r, h, m)
+	rowsLoop(func(v VecVirtual, h int, m Mem) {
+		VFMADD231PS(load(h, m), beta, v)
+		save(v, h, m)
 	})
 	JMP(LabelRef(name + "_done"))
 
 	Label(name + "_add")
-	rowsLoop(func(r, h int, m Mem) {
-		VADDPS(load(h, m), acc[r][h], acc[r][h])
-		save(r, h, m)
+	rowsLoop(func(v VecVirtual, h int, m Mem) {
+		VADDPS(load(h, m), v, v)
+		save(v, h, m)
 	})
 	JMP(LabelRef(name + "_done"))
 
 	Label(name + "_overwrite")
-	rowsLoop(func(r, h int, m Mem) { save(r, h, m) })
+	rowsLoop(save)
 
 	Label(name + "_done")
 }

@@ -34,21 +34,7 @@ func TestWinogradConvolves(t *testing.T) {
 				g.checkGuards(t, fmt.Sprintf("n %d", n))
 			}
 			for c := range n {
-				var want float32
-				for oy := range 2 {
-					for ox := range 2 {
-						var s float64
-						for ky := range 3 {
-							for kx := range 3 {
-								s += float64(x.data()[(oy+ky)*rowStride+(ox+kx)*pixStride+c]) * float64(w.data()[(3*ky+kx)*(n+1)+c])
-							}
-						}
-						if oy+ox == 0 {
-							want = float32(s)
-						}
-						want = max(want, float32(s))
-					}
-				}
+				want := directMax(x.data()[c:], rowStride, pixStride, w.data()[c:], n+1)
 				if got := dst.data()[c]; !near(got, want, 1, 1e-5) {
 					t.Fatalf("n %d channel %d: got %v, want %v", n, c, got, want)
 				}
@@ -124,22 +110,33 @@ func TestWinogradConv1(t *testing.T) {
 			x.checkGuards(t, "x")
 			v.checkGuards(t, "v")
 			for f := range n {
-				var best float32
-				for oy := range 2 {
-					for ox := range 2 {
-						var s float64
-						for k := range 9 {
-							s += float64(x.data()[(oy+k/3)*rowStride+ox+k%3]) * float64(w.data()[k*n+f])
-						}
-						if oy+ox == 0 || float32(s) > best {
-							best = float32(s)
-						}
-					}
-				}
+				best := directMax(x.data(), rowStride, 1, w.data()[f:], n)
 				if g := got.data()[f]; !near(g, best, 1, 1e-5) {
 					t.Fatalf("n %d, channel %d: got %v, want %v", n, f, g, best)
 				}
 			}
 		}
 	})
+}
+
+// directMax is the definition the Winograd transforms are held to: the
+// maximum of the 2x2 valid correlation of the 4x4 block at x (pixel (r, c)
+// at x[r*rowStride+c*pixStride]) with the 3x3 kernel at w (tap (ky, kx) at
+// w[(3*ky+kx)*wStride]), summed in float64.
+func directMax(x []float32, rowStride, pixStride int, w []float32, wStride int) float32 {
+	var best float32
+	for oy := range 2 {
+		for ox := range 2 {
+			var s float64
+			for ky := range 3 {
+				for kx := range 3 {
+					s += float64(x[(oy+ky)*rowStride+(ox+kx)*pixStride]) * float64(w[(3*ky+kx)*wStride])
+				}
+			}
+			if oy+ox == 0 || float32(s) > best {
+				best = float32(s)
+			}
+		}
+	}
+	return best
 }

@@ -54,16 +54,9 @@ func (wg *winograd) forward(dst, x, w []float32, n int, in Shape, F int, ph, pw 
 		// the matrix kernel, so each block is done whole in one pass.
 		wg.v = grow(wg.v, 16*F)
 		vec.WinogradKernel(wg.v, F, w, F, F)
-		t := 0
-		for b := range n {
-			img := x[b*in.Size() : (b+1)*in.Size()]
-			for py := range ph {
-				for px := range pw {
-					vec.WinogradConv1Max(dst[t*F:(t+1)*F], img[2*py*in.W+2*px:], in.W, wg.v, F)
-					t++
-				}
-			}
-		}
+		eachBlock(x, 0, n, in, ph, pw, func(t int, block []float32) {
+			vec.WinogradConv1Max(dst[t*F:(t+1)*F], block, in.W, wg.v, F)
+		})
 		return
 	}
 	// The 16 transformed kernels are a few KiB apart; at a multiple of
@@ -82,22 +75,31 @@ func (wg *winograd) forward(dst, x, w []float32, n int, in Shape, F int, ph, pw 
 	for b0 := 0; b0 < n; b0 += ch {
 		b1 := min(n, b0+ch)
 		tiles := (b1 - b0) * per
-		t := 0
-		for b := b0; b < b1; b++ {
-			img := x[b*in.Size() : (b+1)*in.Size()]
-			for py := range ph {
-				for px := range pw {
-					vec.WinogradInput(wg.u[t*C:], tiles*C, img[(2*py*in.W+2*px)*C:], in.W*C, C, C)
-					t++
-				}
-			}
-		}
+		eachBlock(x, b0, b1, in, ph, pw, func(t int, block []float32) {
+			vec.WinogradInput(wg.u[t*C:], tiles*C, block, in.W*C, C, C)
+		})
 		for xi := range 16 {
 			gemm(false, false, tiles, F, C, wg.u[xi*tiles*C:], C, wg.v[xi*vs:], F, 0, wg.m[xi*tiles*F:], F)
 		}
 		out := dst[b0*per*F:]
 		for t := range tiles {
 			vec.WinogradOutputMax(out[t*F:(t+1)*F], wg.m[t*F:], tiles*F)
+		}
+	}
+}
+
+// eachBlock calls fn with the index t (0 for image b0's first) and the top
+// left pixel of each 4x4 input block of images b0 to b1-1 of x, the blocks
+// of an image row by row, ph x pw of them 2 pixels apart.
+func eachBlock(x []float32, b0, b1 int, in Shape, ph, pw int, fn func(t int, block []float32)) {
+	t := 0
+	for b := b0; b < b1; b++ {
+		img := x[b*in.Size() : (b+1)*in.Size()]
+		for py := range ph {
+			for px := range pw {
+				fn(t, img[(2*py*in.W+2*px)*in.C:])
+				t++
+			}
 		}
 	}
 }

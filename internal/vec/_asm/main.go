@@ -581,6 +581,18 @@ func genWinograd() {
 		m := Load(Param("mask"), GP32())
 		KMOVW(m, K1)
 	}
+	// loadSeq loads n vectors from p, p+stride, p+2*stride, ...
+	loadSeq := func(n int, p, st Register) []VecVirtual {
+		vs := make([]VecVirtual, n)
+		for i := range vs {
+			if i > 0 {
+				ADDQ(st, p)
+			}
+			vs[i] = ZMM()
+			VMOVUPS_Z(Mem{Base: p}, K1, vs[i])
+		}
+		return vs
+	}
 	// storeSeq stores vs at p, p+stride, p+2*stride, ...
 	storeSeq := func(vs []VecVirtual, p, st Register) {
 		for i, v := range vs {
@@ -633,14 +645,9 @@ func genWinograd() {
 	{
 		setMask()
 		m := Load(Param("m"), GP64())
-		ms := stride("ms")
 		var M [4][4]VecVirtual
-		for xi := range 16 {
-			if xi > 0 {
-				ADDQ(ms, m)
-			}
-			M[xi/4][xi%4] = ZMM()
-			VMOVUPS_Z(Mem{Base: m}, K1, M[xi/4][xi%4])
+		for xi, v := range loadSeq(16, m, stride("ms")) {
+			M[xi/4][xi%4] = v
 		}
 		var a, b [4]VecVirtual // the rows of Aᵀ M
 		for j := range 4 {
@@ -666,14 +673,9 @@ func genWinograd() {
 		h := ZMM()
 		VBROADCASTSS(half, h)
 		w := Load(Param("w"), GP64())
-		ws := stride("ws")
 		var g [3][3]VecVirtual
-		for k := range 9 {
-			if k > 0 {
-				ADDQ(ws, w)
-			}
-			g[k/3][k%3] = ZMM()
-			VMOVUPS_Z(Mem{Base: w}, K1, g[k/3][k%3])
+		for k, v := range loadSeq(9, w, stride("ws")) {
+			g[k/3][k%3] = v
 		}
 		// combine returns ((p0 op p1) + p2) * ½.
 		combine := func(p0, p1, p2 VecVirtual, minus bool) VecVirtual {

@@ -15,6 +15,8 @@ type Glyph struct {
 	Box image.Rectangle
 	// Image is the digit preprocessed as by Preprocess: 28x28, white on black.
 	Image *image.Gray
+	// Signals are what preparation saw of the glyph.
+	Signals Signals
 }
 
 // Segment splits an image of digits written side by side (a number such as
@@ -33,7 +35,8 @@ func Segment(img image.Image) ([]Glyph, error) {
 		return nil, fmt.Errorf("%w: only specks or lines", ErrNoInk)
 	}
 	glyphs := make([]Glyph, 0, len(groups))
-	for _, g := range groups {
+	signals := a.signals(groups)
+	for k, g := range groups {
 		keep := make([]bool, len(a.comps)+1)
 		for _, i := range g.members {
 			keep[i+1] = true
@@ -42,7 +45,7 @@ func Segment(img image.Image) ([]Glyph, error) {
 		if err != nil {
 			return nil, err
 		}
-		glyphs = append(glyphs, Glyph{Box: a.toSource(g.box, img.Bounds()), Image: out})
+		glyphs = append(glyphs, Glyph{Box: a.toSource(g.box, img.Bounds()), Image: out, Signals: signals[k]})
 	}
 	return glyphs, nil
 }

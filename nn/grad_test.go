@@ -177,7 +177,8 @@ func TestModelGradient(t *testing.T) {
 	}
 	const n = 5
 	x := randSlice(rng, n*64, 1)
-	labels := []uint8{0, 2, 1, 1, 0}
+	// NoClass: the target is uniform over the classes (outlier exposure).
+	labels := []uint8{0, 2, 1, 1, NoClass}
 
 	meanLoss := func() float64 {
 		probs := make([]float32, n*3)
@@ -186,6 +187,12 @@ func TestModelGradient(t *testing.T) {
 		}
 		var l float64
 		for i := 0; i < n; i++ {
+			if labels[i] == NoClass {
+				for j := range 3 {
+					l -= math.Log(float64(probs[i*3+j])) / 3
+				}
+				continue
+			}
 			l -= math.Log(float64(probs[i*3+int(labels[i])]))
 		}
 		return l / n

@@ -31,6 +31,14 @@ var KerasAdam = Adam{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}
 // matmul kernel.
 func DefaultShards() int { return min(runtime.GOMAXPROCS(0), 8) }
 
+// NoClass is the label of a training sample that belongs to none of the
+// classes: its target is the uniform distribution over them, so the model
+// learns to answer "any of them, equally" for it. Hendrycks, Mazeika and
+// Dietterich, "Deep Anomaly Detection with Outlier Exposure" (ICLR 2019),
+// train on such outliers so that a low top probability flags inputs unlike
+// any class.
+const NoClass = 255
+
 // Trainer updates a model's parameters by minibatch gradient descent on the
 // softmax cross-entropy loss. It is not safe for concurrent use.
 type Trainer struct {
@@ -70,8 +78,9 @@ func NewTrainer(m *Model, opt Adam, shards int) *Trainer {
 func (t *Trainer) SetLR(lr float64) { t.opt.LR = lr }
 
 // Step trains on one batch of n samples (x is n × InputShape, labels n class
-// indices) and returns the batch's mean loss and how many samples the model
-// classified correctly before the update.
+// indices or NoClass) and returns the batch's mean loss and how many samples
+// the model classified correctly before the update (a NoClass sample never
+// counts as correct).
 func (t *Trainer) Step(x []float32, labels []uint8, n int) (loss float64, correct int, err error) {
 	m := t.m
 	in := m.InputShape().Size()
@@ -79,7 +88,7 @@ func (t *Trainer) Step(x []float32, labels []uint8, n int) (loss float64, correc
 		return 0, 0, fmt.Errorf("nn: train step on %d samples with %d inputs and %d labels", n, len(x), len(labels))
 	}
 	for _, l := range labels[:n] {
-		if int(l) >= m.Classes() {
+		if int(l) >= m.Classes() && l != NoClass {
 			return 0, 0, fmt.Errorf("nn: label %d out of range for %d classes", l, m.Classes())
 		}
 	}
@@ -108,6 +117,15 @@ func (s *shard) run(m *Model, x []float32, labels []uint8, n, batch int) {
 	s.loss, s.right = 0, 0
 	for i := 0; i < n; i++ {
 		p := s.dlogit[i*k : i*k+k]
+		if labels[i] == NoClass {
+			// Cross-entropy against the uniform target: the mean of
+			// -log p over the classes; d/d logits = softmax - 1/k.
+			for j := range p {
+				s.loss -= math.Log(max(float64(p[j]), 1e-7)) / float64(k)
+				p[j] = (p[j] - 1/float32(k)) / float32(batch)
+			}
+			continue
+		}
 		if Argmax(p) == int(labels[i]) {
 			s.right++
 		}

@@ -164,3 +164,36 @@ func findLines(ink plane, t float32, rows bool, count []int, line []bool) [][2]i
 	}
 	return band
 }
+
+// keepOwnStrokes unflags a component markLines took for a page line when
+// it behaves like a stroke of the digit beside it: the stem of an open 4
+// whose bar stops short of it, in a crop so tight that the stem runs from
+// edge to edge. A ruling or a page edge runs on well past the writing, or
+// keeps its distance from it; a digit's own stroke lies within a stroke's
+// width or two of the rest of the digit, alongside it for a good part of
+// its length, and is not much longer than the digit.
+func keepOwnStrokes(comps []component) {
+	for i, l := range comps {
+		if !l.line {
+			continue
+		}
+		vertical := l.box.Dy() > l.box.Dx()
+		long, thick := l.box.Dx(), l.box.Dy()
+		if vertical {
+			long, thick = thick, long
+		}
+		for _, o := range comps {
+			if o.line || o.area*4 < l.area {
+				continue
+			}
+			along, overlap := o.box.Dx(), min(l.box.Max.X, o.box.Max.X)-max(l.box.Min.X, o.box.Min.X)
+			if vertical {
+				along, overlap = o.box.Dy(), min(l.box.Max.Y, o.box.Max.Y)-max(l.box.Min.Y, o.box.Min.Y)
+			}
+			if rectDistance(l.box, o.box)*2 <= max(4, 3*thick) && overlap*10 >= 3*long && long*2 <= 5*along {
+				comps[i].line = false
+				break
+			}
+		}
+	}
+}

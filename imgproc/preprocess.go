@@ -187,6 +187,7 @@ func analyseLum(lum plane, f int, origin image.Point, evenOnly bool) (*analysis,
 	}
 	removeRuledLines(ink, thresh)
 	labels, comps := components(ink, thresh)
+	keepFaintStrokes(ink, floor, thresh, labels, comps)
 	markLines(comps, ink.w, ink.h)
 	return &analysis{ink: ink, f: f, origin: origin, floor: floor, thresh: thresh, labels: labels, comps: comps}, nil
 }

@@ -78,6 +78,7 @@ func markLines(comps []component, w, h int) {
 	dy := func(r image.Rectangle) int { return r.Dy() }
 	mark(dx, dy, func(r image.Rectangle) int { return r.Min.Y }, func(r image.Rectangle) int { return r.Max.Y }, w)
 	mark(dy, dx, func(r image.Rectangle) int { return r.Min.X }, func(r image.Rectangle) int { return r.Max.X }, h)
+	keepOwnStrokes(comps)
 	var lines, other int
 	for _, c := range comps {
 		if c.line {

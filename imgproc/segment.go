@@ -159,15 +159,22 @@ func (a *analysis) groups() []group {
 		}
 		gs = gs[:maxCandidates/4]
 	}
-	// Merge groups that overlap mostly in x: one digit's parts stack
-	// vertically, neighbouring digits sit side by side.
+	// Merge groups that overlap in x: one digit's parts stack vertically
+	// or interleave (a 5's cap, an open 4's stem leaning over its bar, the
+	// two halves of a broken loop); neighbouring digits sit side by side.
+	// Pieces overlapping a little join only when together they are no
+	// wider than a digit.
+	high := 0
+	for _, g := range gs {
+		high = max(high, g.box.Dy())
+	}
 	for merged := true; merged; {
 		merged = false
 		for i := 0; i < len(gs) && !merged; i++ {
 			for j := i + 1; j < len(gs) && !merged; j++ {
 				a, b := gs[i].box, gs[j].box
 				ov := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
-				if ov*2 >= min(a.Dx(), b.Dx()) {
+				if ov*2 >= min(a.Dx(), b.Dx()) || (ov > 0 && a.Union(b).Dx()*10 <= high*12) {
 					gs[i].members = append(gs[i].members, gs[j].members...)
 					gs[i].box = a.Union(b)
 					gs[i].area += gs[j].area

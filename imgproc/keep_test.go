@@ -1,0 +1,182 @@
+package imgproc
+
+import (
+	"image"
+	"math"
+	"testing"
+)
+
+// These tests hold the preparation fixes of issue 11, each with an image
+// that was prepared wrongly before: the digit lost a stroke, was split
+// into a number, or had its loop opened.
+
+// paper returns a w x h page of light grey paper.
+func paper(w, h int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 235
+	}
+	return img
+}
+
+// pen draws a polyline of the given width through pts in ink of level
+// (0 black .. 255 paper), anti-aliased, darkening what is there.
+func pen(img *image.Gray, width float64, level uint8, pts ...[2]float64) {
+	b := img.Bounds()
+	for k := 0; k+1 < len(pts); k++ {
+		a, c := pts[k], pts[k+1]
+		dx, dy := c[0]-a[0], c[1]-a[1]
+		l2 := dx*dx + dy*dy
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				px, py := float64(x)+0.5-a[0], float64(y)+0.5-a[1]
+				t := 0.0
+				if l2 > 0 {
+					t = min(1, max(0, (px*dx+py*dy)/l2))
+				}
+				cov := min(1, max(0, width/2+0.5-math.Hypot(px-t*dx, py-t*dy)))
+				if cov == 0 {
+					continue
+				}
+				v := float64(img.Pix[y*img.Stride+x])
+				img.Pix[y*img.Stride+x] = uint8(min(v, v+(float64(level)-v)*cov))
+			}
+		}
+	}
+}
+
+// arcPoints returns points on a circle about (cx, cy) from angle a0 to a1
+// (radians, y down).
+func arcPoints(cx, cy, r, a0, a1 float64) [][2]float64 {
+	var pts [][2]float64
+	for i := 0; i <= 32; i++ {
+		a := a0 + (a1-a0)*float64(i)/32
+		pts = append(pts, [2]float64{cx + r*math.Cos(a), cy + r*math.Sin(a)})
+	}
+	return pts
+}
+
+// TestTightOpenFourKeepsStem: in a crop tight around an open 4 whose bar
+// stops short of the stem, the stem runs from the top edge to the bottom
+// one, thin and alone, like a ruled line. It used to be erased, leaving an
+// "L" read as 6. It is the digit's own stroke: beside the rest of the
+// digit, alongside it for half its length, not much longer than the digit.
+func TestTightOpenFourKeepsStem(t *testing.T) {
+	draw := func(joined bool) *image.Gray {
+		img := paper(130, 200)
+		bar := 88.0
+		if joined {
+			bar = 100 // touching the stem
+		}
+		pen(img, 10, 30, [2]float64{18, 0}, [2]float64{12, 115}, [2]float64{bar, 115})
+		pen(img, 10, 30, [2]float64{100, 0}, [2]float64{100, 200})
+		return img
+	}
+	got, err := Preprocess(draw(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Preprocess(draw(true)) // the bar touches the stem: one piece
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := correlation(Pixels(got), Pixels(want)); c < 0.9 {
+		t.Errorf("correlation with the joined 4 is %.2f, want ≥ 0.9: the stem was lost", c)
+	}
+	// A margin line beside a digit, and a ruling under it, are still
+	// lines: far from the digit, or much longer than it.
+	img := paper(400, 300)
+	pen(img, 6, 30, [2]float64{40, 0}, [2]float64{40, 300})     // margin
+	pen(img, 6, 30, [2]float64{60, 250}, [2]float64{400, 250})  // ruling
+	pen(img, 10, 30, [2]float64{200, 60}, [2]float64{200, 200}) // a 1
+	pen(img, 10, 30, [2]float64{170, 90}, [2]float64{200, 60})  // its flag
+	a, err := analyse(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines int
+	for _, c := range a.comps {
+		if c.line {
+			lines++
+		}
+	}
+	if lines != 2 {
+		t.Errorf("%d components taken for lines, want the margin and the ruling", lines)
+	}
+}
+
+// TestSegmentOverlappingPieces: pieces whose horizontal extents overlap
+// belong to one digit. An open 4 in two strokes whose stem leans over the
+// end of its bar, and a 0 broken into two arcs, used to be split into two
+// glyphs and read as a number ("11", "10").
+func TestSegmentOverlappingPieces(t *testing.T) {
+	four := paper(300, 300)
+	pen(four, 9, 30, [2]float64{95, 20}, [2]float64{80, 165}, [2]float64{170, 165})
+	pen(four, 9, 30, [2]float64{196, 50}, [2]float64{168, 250})
+	// A slanted 0 broken at its top and bottom: the halves overlap in x.
+	zero := paper(300, 300)
+	half := func(a0, a1 float64) [][2]float64 {
+		var pts [][2]float64
+		sin, cos := math.Sincos(0.25)
+		for i := 0; i <= 32; i++ {
+			a := a0 + (a1-a0)*float64(i)/32
+			x, y := 50*math.Cos(a), 95*math.Sin(a)
+			pts = append(pts, [2]float64{150 + x*cos - y*sin, 150 + x*sin + y*cos})
+		}
+		return pts
+	}
+	pen(zero, 9, 30, half(math.Pi*0.6, math.Pi*1.4)...)
+	pen(zero, 9, 30, half(-math.Pi*0.4, math.Pi*0.4)...)
+	for _, c := range []struct {
+		name string
+		img  *image.Gray
+	}{{"open 4", four}, {"broken 0", zero}} {
+		got, err := Segment(c.img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Errorf("%s: %d glyphs, want 1", c.name, len(got))
+		}
+	}
+	// Two digits side by side stay two, even close together.
+	pair := paper(400, 300)
+	pen(pair, 9, 30, [2]float64{120, 60}, [2]float64{120, 240})
+	pen(pair, 9, 30, [2]float64{160, 60}, [2]float64{250, 60}, [2]float64{190, 240})
+	if got, err := Segment(pair); err != nil || len(got) != 2 {
+		t.Errorf("a 1 beside a 7: %d glyphs (%v), want 2", len(got), err)
+	}
+}
+
+// TestFaintLoopKept: a ballpoint pressed lightly for part of a 9's loop
+// leaves a stretch fainter than the threshold. Dropping it opened the
+// loop, and the 9 was read as a 3 (or a 7). Hysteresis keeps faint ink
+// that joins strong ink, so the loop stays closed.
+func TestFaintLoopKept(t *testing.T) {
+	img := paper(300, 360)
+	// The loop, strong on the right, faint over the top left.
+	pen(img, 8, 40, arcPoints(150, 110, 60, -math.Pi*0.4, math.Pi*0.9)...)
+	pen(img, 8, 150, arcPoints(150, 110, 60, math.Pi*0.9, math.Pi*1.6)...)
+	pen(img, 8, 40, [2]float64{210, 110}, [2]float64{200, 320}) // the tail
+	got, err := Segment(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Signals.Holes != 1 {
+		t.Fatalf("%d glyphs, holes %+v: the loop is open", len(got), got[0].Signals)
+	}
+	// Faint ruled lines touching a digit are not taken in.
+	lined := paper(400, 300)
+	for y := 40.0; y < 300; y += 40 {
+		pen(lined, 2, 200, [2]float64{0, y}, [2]float64{400, y})
+	}
+	pen(lined, 9, 30, [2]float64{200, 80}, [2]float64{200, 240})
+	g, err := Preprocess(lined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0, _, x1, _, _, _ := inkGeometry(g)
+	if x1-x0 > 6 {
+		t.Errorf("a 1 on faint ruled paper came out %d pixels wide: the lines were taken in", x1-x0+1)
+	}
+}

@@ -15,6 +15,14 @@
 //     scaled by alpha, used as per-pixel displacements in the same [Warp];
 //   - a mild tone curve standing in for gamma jitter: [Gamma].
 //
+// It also makes training data MNIST lacks: digits in the handwriting styles
+// of [StyleDigits] drawn from stroke templates ([StyleDigit]), MNIST digits
+// given the marks of those styles ([Restyle]: a flag on a 1, a bar across a
+// 7, a slash through a 0), and non-digits for outlier exposure ([Outlier]:
+// letters in the Go fonts, strokes, figures, scribbles, blobs, speckle).
+// The evaluation sets of package internal/fixtures draw theirs with other
+// templates, another pen and other fonts.
+//
 // [Augmenter.Apply] draws random parameters and combines them in one pass
 // over the pixels: about 11 µs of CPU per image with Default (one core of
 // a 2-vCPU EPYC, under load) and no allocations, cheap enough to

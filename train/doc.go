@@ -1,5 +1,7 @@
 // Package train fits an nn.Model to a labelled image set and measures it:
 // the epoch loop (shuffling, optional augmentation, minibatches, progress,
 // cancellation) and evaluation (accuracy, per-class precision and recall,
-// confusion matrix).
+// confusion matrix). Extra data can be mixed into every epoch: digits in
+// handwriting styles MNIST lacks and non-digits labelled nn.NoClass for
+// outlier exposure.
 package train

@@ -34,6 +34,11 @@ type Config struct {
 	// (the tutorial's, and the default) or ScheduleCosine, which decays it
 	// from Adam.LR to zero along a half cosine, step by step.
 	Schedule string
+	// Extra adds images to every epoch, shuffled with MNIST's: styles
+	// MNIST lacks, non-digits for outlier exposure. Limit does not apply
+	// to them. Images labelled nn.NoClass count as wrong in the running
+	// accuracy.
+	Extra []Extra
 }
 
 // Learning-rate schedules.
@@ -97,6 +102,10 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 	if cfg.Limit > 0 && cfg.Limit < n {
 		n = cfg.Limit
 	}
+	mnistN := n
+	for _, x := range cfg.Extra {
+		n += x.Len()
+	}
 	if cfg.Epochs < 0 || cfg.Batch <= 0 || n == 0 {
 		return fmt.Errorf("train: nothing to do: %d epochs, batch %d, %d images", cfg.Epochs, cfg.Batch, n)
 	}
@@ -111,7 +120,7 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 	x := make([]float32, cfg.Batch*size)
 	labels := make([]uint8, cfg.Batch)
 	order := make([]int, n)
-	prep := newPreparer(set, cfg)
+	prep := newPreparer(set, mnistN, cfg)
 	for e := 1; e <= cfg.Epochs; e++ {
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(e)))
 		for i := range order {
@@ -155,9 +164,12 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 // them when augmentation is on. Augmentation costs about as much per image
 // as a training step's arithmetic on one core, so it runs on every core.
 type preparer struct {
-	set  *mnist.Set
-	seed uint64
-	aug  []*augmenter // one per goroutine; nil without augmentation
+	set    *mnist.Set
+	n      int // MNIST images in an epoch; ids from n on are extras'
+	extra  []Extra
+	seed   uint64
+	aug    []*augmenter // one per goroutine; nil without augmentation
+	plainR []*augmenter // without augmentation: the extras' generators
 }
 
 type augmenter struct {
@@ -167,16 +179,36 @@ type augmenter struct {
 	plain []float32
 }
 
-func newPreparer(set *mnist.Set, cfg Config) *preparer {
-	p := &preparer{set: set, seed: cfg.Seed}
-	if cfg.Augment != nil {
-		for range runtime.GOMAXPROCS(0) {
-			src := rand.NewPCG(0, 0)
-			p.aug = append(p.aug, &augmenter{aug: augment.New(*cfg.Augment), src: src, rng: rand.New(src),
-				plain: make([]float32, set.Rows*set.Cols)})
+func newPreparer(set *mnist.Set, n int, cfg Config) *preparer {
+	p := &preparer{set: set, n: n, extra: cfg.Extra, seed: cfg.Seed}
+	for range runtime.GOMAXPROCS(0) {
+		src := rand.NewPCG(0, 0)
+		a := &augmenter{src: src, rng: rand.New(src), plain: make([]float32, set.Rows*set.Cols)}
+		if cfg.Augment != nil {
+			a.aug = augment.New(*cfg.Augment)
+			p.aug = append(p.aug, a)
+		} else if len(cfg.Extra) > 0 {
+			p.plainR = append(p.plainR, a)
 		}
 	}
 	return p
+}
+
+// image writes image id of an epoch, undistorted, into dst and returns
+// its label; r is seeded for the image.
+func (p *preparer) image(dst []float32, id int, r *rand.Rand) uint8 {
+	if id < p.n {
+		toFloat(dst, p.set.Image(id))
+		return p.set.Labels[id]
+	}
+	id -= p.n
+	for _, x := range p.extra {
+		if id < x.Len() {
+			return x.Image(dst, id, r)
+		}
+		id -= x.Len()
+	}
+	panic("train: image id beyond the epoch")
 }
 
 // batch fills x and labels with the images idx. Each image's distortion is
@@ -184,24 +216,30 @@ func newPreparer(set *mnist.Set, cfg Config) *preparer {
 // does not depend on the batch split or on the number of goroutines.
 func (p *preparer) batch(x []float32, labels []uint8, idx []int, epoch int) {
 	size := p.set.Rows * p.set.Cols
-	for i, id := range idx {
-		labels[i] = p.set.Labels[id]
+	workers := p.aug
+	if workers == nil {
+		workers = p.plainR
 	}
-	if p.aug == nil {
+	if workers == nil { // the tutorial's: MNIST as it is
 		for i, id := range idx {
+			labels[i] = p.set.Labels[id]
 			toFloat(x[i*size:(i+1)*size], p.set.Image(id))
 		}
 		return
 	}
 	var wg sync.WaitGroup
-	parts := len(p.aug)
-	for w, a := range p.aug {
+	parts := len(workers)
+	for w, a := range workers {
 		lo, hi := w*len(idx)/parts, (w+1)*len(idx)/parts
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
 				id := idx[i]
-				toFloat(a.plain, p.set.Image(id))
 				a.src.Seed(p.seed, uint64(epoch)<<32|uint64(id))
+				if a.aug == nil {
+					labels[i] = p.image(x[i*size:(i+1)*size], id, a.rng)
+					continue
+				}
+				labels[i] = p.image(a.plain, id, a.rng)
 				a.aug.Apply(x[i*size:(i+1)*size], a.plain, a.rng)
 			}
 		})

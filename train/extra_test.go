@@ -1,0 +1,62 @@
+package train_test
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"testing"
+
+	"digitnet/augment"
+	"digitnet/nn"
+	"digitnet/train"
+)
+
+// TestExtraDeterministic trains with every kind of extra data and checks
+// that a seed fixes the weights whatever the number of goroutines
+// preparing the batches (the gradient's shards are fixed at two).
+func TestExtraDeterministic(t *testing.T) {
+	trainSet, _ := loadMNIST(t)
+	fit := func(procs int) []float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		out, err := train.NewOutliers(64, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := nn.New(nn.Tutorial(), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := augment.Default
+		cfg := train.Config{Epochs: 1, Limit: 128, Seed: 3, Augment: &opt, Shards: 2,
+			Extra: []train.Extra{train.Styles{N: 64}, train.NewRestyled(trainSet, 64), out}}
+		var seen int
+		err = train.Fit(context.Background(), m, trainSet, cfg, func(p train.Progress) { seen = p.Total }, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen != 128+3*64 {
+			t.Errorf("an epoch has %d images, want %d", seen, 128+3*64)
+		}
+		return m.Params
+	}
+	a, b := fit(1), fit(2)
+	if !slices.Equal(a, b) {
+		t.Error("the same seed gave different weights on 1 and 2 goroutines")
+	}
+}
+
+func TestOutliersAreNoClass(t *testing.T) {
+	out, err := train.NewOutliers(20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := make([]float32, 784)
+	for i := range out.Len() {
+		if l := out.Image(img, i, nil); l != nn.NoClass {
+			t.Fatalf("outlier %d labelled %d", i, l)
+		}
+		if slices.Max(img) < 0.5 {
+			t.Errorf("outlier %d has no ink", i)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package imgproc
 import (
 	"image"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -178,5 +180,36 @@ func TestFaintLoopKept(t *testing.T) {
 	x0, _, x1, _, _, _ := inkGeometry(g)
 	if x1-x0 > 6 {
 		t.Errorf("a 1 on faint ruled paper came out %d pixels wide: the lines were taken in", x1-x0+1)
+	}
+}
+
+// TestTightHeavyOne: a heavy MNIST 1 cropped tight (the fixtures' "tight"
+// kind, testdata/tight-heavy-1.png) was prepared as a few dots and read as
+// 3. Its stroke runs along the border, so the page looked unevenly lit,
+// and the local background window, narrower than the stroke, took the
+// stroke for background.
+func TestTightHeavyOne(t *testing.T) {
+	load := func(name string) image.Image {
+		f, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, _, err := Decode(f, DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	a, err := analyse(load("tight-heavy-1.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tallest := 0
+	for _, c := range a.comps {
+		tallest = max(tallest, c.box.Dy())
+	}
+	if tallest*10 < a.ink.h*8 {
+		t.Errorf("the tallest piece of ink is %d of %d pixels high, want the whole stroke", tallest, a.ink.h)
 	}
 }

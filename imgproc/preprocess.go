@@ -156,6 +156,40 @@ func analyseLum(lum plane, f int, origin image.Point, evenOnly bool) (*analysis,
 	} else if evenOnly {
 		return nil, nil
 	}
+	a, err := inkAnalysis(lum, dark, radius, f, origin)
+	// A tight crop of a heavy digit runs along the border for so long
+	// that it looks unevenly lit, and a background window narrower than
+	// its strokes turns them into specks, or erases them where they are
+	// as wide as the crop. Paper at one level, taken as the background
+	// everywhere, gives the strokes back. Small images (where lighting
+	// cannot vary much) and fragmented results are tried both ways.
+	if err == nil && radius != math.MaxInt && (fragmented(a.comps) || min(lum.w, lum.h) < smallSide) {
+		if b, err := inkAnalysis(lum, dark, math.MaxInt, f, origin); err == nil && !fragmented(b.comps) &&
+			(fragmented(a.comps) || biggestMass(b.comps) >= 1.5*biggestMass(a.comps)) {
+			return b, nil
+		}
+	}
+	return a, err
+}
+
+// smallSide is the short side, in working pixels, below which an image
+// is analysed with a global background as well as a local one.
+const smallSide = 160
+
+// biggestMass returns the ink of the heaviest component that is not a line.
+func biggestMass(comps []component) float64 {
+	var m float64
+	for _, c := range comps {
+		if !c.line {
+			m = max(m, c.mass)
+		}
+	}
+	return m
+}
+
+// inkAnalysis runs the steps after polarity with a background window of
+// the given radius (math.MaxInt: one level for the whole image).
+func inkAnalysis(lum plane, dark bool, radius, f int, origin image.Point) (*analysis, error) {
 	ink := inkMap(lum, dark, radius)
 	floor, thresh, ok := threshold(ink)
 	if !ok {
@@ -190,6 +224,22 @@ func analyseLum(lum plane, f int, origin image.Point, evenOnly bool) (*analysis,
 	keepFaintStrokes(ink, floor, thresh, labels, comps)
 	markLines(comps, ink.w, ink.h)
 	return &analysis{ink: ink, f: f, origin: origin, floor: floor, thresh: thresh, labels: labels, comps: comps}, nil
+}
+
+// fragmented reports whether ink fell apart into specks: no piece holds a
+// quarter of it, and there are many pieces.
+func fragmented(comps []component) bool {
+	var total, biggest float64
+	n := 0
+	for _, c := range comps {
+		if c.line {
+			continue
+		}
+		total += c.mass
+		biggest = max(biggest, c.mass)
+		n++
+	}
+	return n >= 20 && biggest*4 < total
 }
 
 // grid returns the cell size of the coarse grid used for background

@@ -1,0 +1,103 @@
+package recognize
+
+import (
+	"fmt"
+	"slices"
+
+	"digitnet/imgproc"
+)
+
+// Doubt holds the limits beyond which a reading is uncertain: the model
+// cannot decide, or does not see a digit, or preparation saw something
+// unlike one handwritten digit. A reading past any limit is uncertain; it
+// is still a reading (the digit and its confidence stand).
+//
+// DefaultDoubt's limits were tuned on the tuning halves of the style,
+// non-digit and user-like sets of package internal/scorecard and are
+// reported on the other halves (docs/reading.md).
+type Doubt struct {
+	// MinConfidence is the least top probability of a sure reading. The
+	// default model was trained to spread its probabilities evenly over
+	// the ten digits for anything that is not one, so a low top
+	// probability says "not a digit" as well as "4 or 9?".
+	MinConfidence float32
+	// MaxPieces is the most separate strokes one digit is made of.
+	MaxPieces int
+	// MaxHoles is the most enclosed loops a digit has (an 8 has two).
+	MaxHoles int
+	// MaxFill is the largest share of its box a digit's ink covers.
+	MaxFill float64
+	// MaxStray is the largest share of an image's ink that may be left
+	// out of every digit (specks, smudges): more is a texture or a scene.
+	MaxStray float64
+	// MaxHeightRatio bounds, for a number, the tallest digit's height over
+	// the shortest's: handwritten digits of one number are about equally
+	// tall, the letters of a line of text are not.
+	MaxHeightRatio float64
+}
+
+// DefaultDoubt is the Doubt a Recognizer uses unless told otherwise.
+var DefaultDoubt = Doubt{
+	MinConfidence:  0.9,
+	MaxPieces:      4,
+	MaxHoles:       2,
+	MaxFill:        0.6,
+	MaxStray:       0.5,
+	MaxHeightRatio: 1.8,
+}
+
+// Judge says whether the reading of one digit, with the model's
+// probabilities probs and preparation's signals s, is uncertain, and if so
+// why, in words for the person who uploaded it.
+func (d Doubt) Judge(probs [10]float32, s imgproc.Signals) (bool, string) {
+	best, second := topTwo(probs)
+	switch {
+	case s.Holes > d.MaxHoles:
+		return true, fmt.Sprintf("this has %d closed loops; a digit has at most %d", s.Holes, d.MaxHoles)
+	case s.Pieces > d.MaxPieces:
+		return true, fmt.Sprintf("this is made of %d separate strokes, more than a digit", s.Pieces)
+	case s.Fill > d.MaxFill:
+		return true, "this is a solid shape, not pen strokes"
+	case s.Stray > d.MaxStray:
+		return true, "most of the ink in the image is not part of any digit-like mark"
+	case probs[best] < d.MinConfidence:
+		return true, fmt.Sprintf("the model is not sure: %d (%.0f%%) or %d (%.0f%%)",
+			best, 100*probs[best], second, 100*probs[second])
+	}
+	return false, ""
+}
+
+// JudgeNumber says whether a reading of several digits is uncertain as a
+// whole: when any digit is, or when the marks are unlike the digits of
+// one number (heights are the glyphs' box heights, left to right).
+func (d Doubt) JudgeNumber(digits []bool, reasons []string, heights []int) (bool, string) {
+	for i, u := range digits {
+		if u {
+			return true, fmt.Sprintf("digit %d of %d: %s", i+1, len(digits), reasons[i])
+		}
+	}
+	if len(heights) > 1 {
+		lo, hi := slices.Min(heights), slices.Max(heights)
+		if float64(hi) > d.MaxHeightRatio*float64(max(1, lo)) {
+			return true, "the marks differ in height like the letters of a line of text"
+		}
+	}
+	return false, ""
+}
+
+// topTwo returns the classes of the largest and second largest of p.
+func topTwo(p [10]float32) (best, second int) {
+	best, second = 0, 1
+	if p[1] > p[0] {
+		best, second = 1, 0
+	}
+	for i := 2; i < len(p); i++ {
+		switch {
+		case p[i] > p[best]:
+			best, second = i, best
+		case p[i] > p[second]:
+			second = i
+		}
+	}
+	return best, second
+}

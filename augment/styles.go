@@ -56,14 +56,14 @@ func StyleGlyph(r *rand.Rand, i int) Glyph {
 		}
 		return g
 	case "flat-topped six":
+		// A level bar, then down the left into a loop that closes on the
+		// stroke (a 5's belly stays open on the left).
 		sx := v(0.15, 0.35)
-		top := p(sx+v(0, 0.1), v(0, 0.06))
-		ly := v(0.38, 0.58) // where the loop begins
-		cy, ry := (ly+1)/2, (1-ly)/2
-		rx := v(0.3, 0.4)
-		cx := 0.12 + rx
-		g := Glyph{line(p(v(0.65, 0.95), v(0, 0.08)), top), curve(top, p(sx, 0.35), p(cx-rx, cy))}
-		return append(g, ellipse(cx, cy, rx, ry, math.Pi, v(0.9, 1.05), 14))
+		top := p(sx+v(0, 0.08), v(0, 0.06))
+		ly := v(0.35, 0.55) // top of the loop
+		g := Glyph{line(p(v(0.65, 0.95), v(0, 0.08)), top)}
+		return append(g, curve(top, p(sx-0.05, 0.35), p(v(0.02, 0.15), 0.72), p(0.35, 1), p(v(0.7, 0.85), 0.92),
+			p(v(0.75, 0.95), v(0.6, 0.75)), p(0.5, ly), p(v(0.1, 0.3), ly+v(0.05, 0.15)), p(v(0.02, 0.15), v(0.6, 0.7))))
 	case "angular six":
 		k := p(v(0.05, 0.25), v(0.55, 0.75))
 		q := []Point{p(v(0.2, 0.45), v(0.95, 1.05)), p(v(0.7, 0.9), v(0.9, 1)), p(v(0.75, 0.95), v(0.5, 0.7)), p(v(0.2, 0.4), v(0.45, 0.62))}

@@ -39,7 +39,7 @@ type Prepared struct {
 func Prepare(set string, split Split, n int, test *mnist.Set, cache string) ([]Prepared, error) {
 	var path string
 	if cache != "" {
-		path = filepath.Join(cache, fmt.Sprintf("%s-%s-%d-v%d.gob", set, split, n, cacheVersion))
+		path = filepath.Join(cache, fmt.Sprintf("%s-%s-%d-v%d.gob", set, split, n, cacheVersion[set]))
 		if b, err := os.ReadFile(path); err == nil {
 			var out []Prepared
 			if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&out); err == nil {
@@ -82,9 +82,9 @@ func Prepare(set string, split Split, n int, test *mnist.Set, cache string) ([]P
 	return out, nil
 }
 
-// cacheVersion changes when the sets or the preparation change what a
+// cacheVersion changes when a set or the preparation changes what a
 // cached file would hold.
-const cacheVersion = 6
+var cacheVersion = map[string]int{StyleSet: 7, NonDigitSet: 6, UserSet: 6, StripSet: 6}
 
 func prepareOne(set string, split Split, n int, test *mnist.Set, i int) (Prepared, error) {
 	s, err := At(set, split, n, test, i)

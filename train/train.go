@@ -34,11 +34,11 @@ type Config struct {
 	// (the tutorial's, and the default) or ScheduleCosine, which decays it
 	// from Adam.LR to zero along a half cosine, step by step.
 	Schedule string
-	// Extra adds images to every epoch, shuffled with MNIST's: styles
-	// MNIST lacks, non-digits for outlier exposure. Limit does not apply
-	// to them. Images labelled nn.NoClass count as wrong in the running
-	// accuracy.
-	Extra []Extra
+	// Mix adds images from these sources to every epoch, shuffled with
+	// MNIST's: styles MNIST lacks, non-digits for outlier exposure. Limit
+	// does not apply to them. Images labelled nn.NoClass count as wrong in
+	// the running accuracy.
+	Mix []Source
 }
 
 // Learning-rate schedules.
@@ -103,7 +103,7 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 		n = cfg.Limit
 	}
 	mnistN := n
-	for _, x := range cfg.Extra {
+	for _, x := range cfg.Mix {
 		n += x.Len()
 	}
 	if cfg.Epochs < 0 || cfg.Batch <= 0 || n == 0 {
@@ -166,7 +166,7 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 type preparer struct {
 	set    *mnist.Set
 	n      int // MNIST images in an epoch; ids from n on are extras'
-	extra  []Extra
+	extra  []Source
 	seed   uint64
 	aug    []*augmenter // one per goroutine; nil without augmentation
 	plainR []*augmenter // without augmentation: the extras' generators
@@ -180,14 +180,14 @@ type augmenter struct {
 }
 
 func newPreparer(set *mnist.Set, n int, cfg Config) *preparer {
-	p := &preparer{set: set, n: n, extra: cfg.Extra, seed: cfg.Seed}
+	p := &preparer{set: set, n: n, extra: cfg.Mix, seed: cfg.Seed}
 	for range runtime.GOMAXPROCS(0) {
 		src := rand.NewPCG(0, 0)
 		a := &augmenter{src: src, rng: rand.New(src), plain: make([]float32, set.Rows*set.Cols)}
 		if cfg.Augment != nil {
 			a.aug = augment.New(*cfg.Augment)
 			p.aug = append(p.aug, a)
-		} else if len(cfg.Extra) > 0 {
+		} else if len(cfg.Mix) > 0 {
 			p.plainR = append(p.plainR, a)
 		}
 	}

@@ -12,9 +12,9 @@ import (
 	"digitnet/nn"
 )
 
-// Extra is training data beyond MNIST's, mixed into every epoch and
+// Source is training data beyond MNIST's, mixed into every epoch and
 // shuffled with it. Config.Augment distorts its images as it does MNIST's.
-type Extra interface {
+type Source interface {
 	// Len is how many images an epoch takes from it.
 	Len() int
 	// Image writes image i (0 ≤ i < Len) into dst (28x28 values in [0,1],

@@ -11,10 +11,10 @@ import (
 	"digitnet/train"
 )
 
-// TestExtraDeterministic trains with every kind of extra data and checks
+// TestMixDeterministic trains with every kind of extra data and checks
 // that a seed fixes the weights whatever the number of goroutines
 // preparing the batches (the gradient's shards are fixed at two).
-func TestExtraDeterministic(t *testing.T) {
+func TestMixDeterministic(t *testing.T) {
 	trainSet, _ := loadMNIST(t)
 	fit := func(procs int) []float32 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
@@ -28,7 +28,7 @@ func TestExtraDeterministic(t *testing.T) {
 		}
 		opt := augment.Default
 		cfg := train.Config{Epochs: 1, Limit: 128, Seed: 3, Augment: &opt, Shards: 2,
-			Extra: []train.Extra{train.Styles{N: 64}, train.NewRestyled(trainSet, 64), out}}
+			Mix: []train.Source{train.Styles{N: 64}, train.NewRestyled(trainSet, 64), out}}
 		var seen int
 		err = train.Fit(context.Background(), m, trainSet, cfg, func(p train.Progress) { seen = p.Total }, nil)
 		if err != nil {

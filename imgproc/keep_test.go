@@ -213,3 +213,31 @@ func TestTightHeavyOne(t *testing.T) {
 		t.Errorf("the tallest piece of ink is %d of %d pixels high, want the whole stroke", tallest, a.ink.h)
 	}
 }
+
+// TestSegmentOpenFourWithGap: an open 4 in two strokes, the bar stopping
+// short of the stem, was split into "L" and "1" and read as a number
+// ("61"). A 2 or a closed 4 beside a 1 stays two digits.
+func TestSegmentOpenFourWithGap(t *testing.T) {
+	four := paper(300, 300)
+	pen(four, 9, 30, [2]float64{100, 40}, [2]float64{95, 175}, [2]float64{168, 175})
+	pen(four, 9, 30, [2]float64{182, 30}, [2]float64{182, 250})
+	if got, err := Segment(four); err != nil || len(got) != 1 {
+		t.Errorf("open 4 with a gap: %d glyphs (%v), want 1", len(got), err)
+	}
+	two := paper(400, 300)
+	pen(two, 9, 30, arcPoints(130, 100, 45, -math.Pi, 0.2)...)
+	pen(two, 9, 30, [2]float64{173, 110}, [2]float64{85, 240}, [2]float64{180, 240})
+	pen(two, 9, 30, [2]float64{200, 55}, [2]float64{200, 245})
+	fourOne := paper(400, 300)
+	pen(fourOne, 9, 30, [2]float64{150, 60}, [2]float64{150, 240})
+	pen(fourOne, 9, 30, [2]float64{150, 60}, [2]float64{90, 180}, [2]float64{175, 180})
+	pen(fourOne, 9, 30, [2]float64{195, 60}, [2]float64{195, 240})
+	for _, c := range []struct {
+		name string
+		img  *image.Gray
+	}{{"21", two}, {"41", fourOne}} {
+		if got, err := Segment(c.img); err != nil || len(got) != 2 {
+			t.Errorf("%s: %d glyphs (%v), want 2", c.name, len(got), err)
+		}
+	}
+}

@@ -205,6 +205,7 @@ func (a *analysis) groups() []group {
 		tallest = max(tallest, g.box.Dy())
 	}
 	gs = slices.DeleteFunc(gs, func(g group) bool { return g.box.Dy()*10 < 3*tallest })
+	gs = a.joinOpenFours(gs)
 	// A short piece right next to a group is a broken-off part of that digit
 	// (the loop of a 6, the end of a 7's bar, a 5's bar) when together they
 	// are no wider than a digit; two digits side by side would be.

@@ -10,20 +10,40 @@ import (
 // proportions drawn at random, for the training pen (see strokes.go).
 
 // StyleDigits lists, for each style template, the digit it shows.
+// Weight is how often a style is drawn relative to the others: a flagged
+// 1 is the hardest, being close to a 7 whose bar droops.
 var StyleDigits = []struct {
-	Name  string
-	Digit uint8
+	Name   string
+	Digit  uint8
+	Weight int
 }{
-	{"flagged one", 1},
-	{"flagged one with base", 1},
-	{"crossed seven", 7},
-	{"flat-topped six", 6},
-	{"angular six", 6},
-	{"open four", 4},
-	{"closed four", 4},
-	{"straight-tailed nine", 9},
-	{"looped two", 2},
-	{"slashed zero", 0},
+	{"flagged one", 1, 4},
+	{"flagged one with base", 1, 2},
+	{"crossed seven", 7, 1},
+	{"flat-topped six", 6, 2},
+	{"angular six", 6, 1},
+	{"open four", 4, 1},
+	{"closed four", 4, 1},
+	{"straight-tailed nine", 9, 1},
+	{"looped two", 2, 1},
+	{"slashed zero", 0, 1},
+}
+
+// WeightedStyle returns the style of draw i of a cycle through
+// StyleDigits in which each style comes up Weight times.
+func WeightedStyle(i int) int {
+	total := 0
+	for _, s := range StyleDigits {
+		total += s.Weight
+	}
+	i %= total
+	for k, s := range StyleDigits {
+		if i < s.Weight {
+			return k
+		}
+		i -= s.Weight
+	}
+	return 0
 }
 
 // StyleGlyph returns a template of style i of StyleDigits, its proportions

@@ -102,3 +102,41 @@ func TestOutliers(t *testing.T) {
 		})
 	}
 }
+
+func TestSkeleton(t *testing.T) {
+	// A 9-pixel-wide bar thins to a line about one pixel wide.
+	const w, h = 40, 30
+	img := make([]bool, w*h)
+	for y := 10; y < 19; y++ {
+		for x := 5; x < 35; x++ {
+			img[y*w+x] = true
+		}
+	}
+	sk := Skeleton(img, w, h)
+	for x := 10; x < 30; x++ {
+		n := 0
+		for y := range h {
+			if sk[y*w+x] {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("column %d has %d skeleton pixels", x, n)
+		}
+	}
+}
+
+func TestRestroke(t *testing.T) {
+	src := make([]float32, Pixels)
+	for y := 4; y < 24; y++ {
+		for x := 11; x < 17; x++ { // a 6-pixel-wide 1
+			src[y*Size+x] = 1
+		}
+	}
+	dst := make([]float32, Pixels)
+	Restroke(dst, src, 2)
+	x0, y0, x1, y1, _, _ := inkBox(dst)
+	if x1-x0+1 > 4 || y1-y0 < 14 {
+		t.Errorf("restroked 1 spans %d..%d x %d..%d: want a line about 2 pixels wide", x0, x1, y0, y1)
+	}
+}

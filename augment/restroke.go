@@ -7,8 +7,9 @@ import "math/rand/v2"
 // drawn with a thin pen reach the model this way (preparation grows their
 // strokes to MNIST's width around the line the pen left), so a model
 // trained on MNIST's own strokes alone misreads some of them. dst and src
-// must be distinct slices of Pixels values.
-func Restroke(dst, src []float32, width float64) {
+// must be distinct slices of Pixels values. The line's edge is soft pixels
+// wide (1: crisp).
+func Restroke(dst, src []float32, width, soft float64) {
 	checkLen(dst, src)
 	on := make([]bool, Pixels)
 	for i, v := range src {
@@ -22,21 +23,21 @@ func Restroke(dst, src []float32, width float64) {
 			x, y := float64(i%Size), float64(i/Size)
 			// A dab joined to each skeleton neighbour to its right or below,
 			// so that diagonal steps leave no gaps.
-			segmentOn(dst, Size, Size, x, y, x, y, rad)
+			segmentOn(dst, Size, Size, x, y, x, y, rad, soft)
 			for _, d := range [4][2]int{{1, 0}, {0, 1}, {1, 1}, {-1, 1}} {
 				nx, ny := i%Size+d[0], i/Size+d[1]
 				if nx >= 0 && nx < Size && ny < Size && skel[ny*Size+nx] {
-					segmentOn(dst, Size, Size, x, y, float64(nx), float64(ny), rad)
+					segmentOn(dst, Size, Size, x, y, float64(nx), float64(ny), rad, soft)
 				}
 			}
 		}
 	}
 }
 
-// RestrokeRandom is Restroke with a width drawn from r: 1.5 to 3.5 pixels,
-// MNIST's range.
+// RestrokeRandom is Restroke with a width drawn from r, 1.5 to 3.5 pixels
+// (MNIST's range), and an edge 0.7 to 2 pixels soft.
 func RestrokeRandom(dst, src []float32, r *rand.Rand) {
-	Restroke(dst, src, uniform(r, 1.5, 3.5))
+	Restroke(dst, src, uniform(r, 1.5, 3.5), uniform(r, 0.7, 2))
 }
 
 // Skeleton returns the skeleton of a binary image (w x h, row by row) by

@@ -63,6 +63,7 @@ type Writer struct {
 	Rotate float64 // radians
 	Aspect float64 // width multiplier
 	Width  float64 // nib width, as a share of the glyph's long side
+	Soft   float64 // width of the stroke's anti-aliased edge, in pixels
 }
 
 // RandomWriter draws a writer.
@@ -72,7 +73,8 @@ func RandomWriter(r *rand.Rand) Writer {
 		Shear:  uniform(r, -0.2, 0.35),
 		Rotate: uniform(r, -0.15, 0.15),
 		Aspect: uniform(r, 0.75, 1.25),
-		Width:  uniform(r, 0.08, 0.17),
+		Width:  uniform(r, 0.05, 0.17),
+		Soft:   uniform(r, 0.7, 2.5),
 	}
 }
 
@@ -118,7 +120,7 @@ func (w Writer) DrawMNIST(dst []float32, r *rand.Rand, g Glyph) {
 	for _, l := range lines {
 		for i := range l {
 			a, b := l[i], l[min(i+1, len(l)-1)]
-			Segment(dst, ox+s*a.X, oy+s*a.Y, ox+s*b.X, oy+s*b.Y, s*rad)
+			segmentOn(dst, Size, Size, ox+s*a.X, oy+s*a.Y, ox+s*b.X, oy+s*b.Y, s*rad, w.Soft)
 		}
 	}
 	centreMass(dst)
@@ -128,12 +130,13 @@ func (w Writer) DrawMNIST(dst []float32, r *rand.Rand, g Glyph) {
 // (bx, by), in pixel coordinates (centres at integers), into img
 // (Pixels values), keeping the brighter of old and new ink.
 func Segment(img []float32, ax, ay, bx, by, rad float64) {
-	segmentOn(img, Size, Size, ax, ay, bx, by, rad)
+	segmentOn(img, Size, Size, ax, ay, bx, by, rad, 1)
 }
 
-// segmentOn is Segment on a w x h image.
-func segmentOn(img []float32, w, h int, ax, ay, bx, by, rad float64) {
-	reach := rad + 1
+// segmentOn is Segment on a w x h image, with an anti-aliased edge soft
+// pixels wide (1: a crisp line).
+func segmentOn(img []float32, w, h int, ax, ay, bx, by, rad, soft float64) {
+	reach := rad + soft
 	dx, dy := bx-ax, by-ay
 	l2 := dx*dx + dy*dy
 	for y := max(0, int(math.Floor(min(ay, by)-reach))); y <= min(h-1, int(math.Ceil(max(ay, by)+reach))); y++ {
@@ -143,7 +146,7 @@ func segmentOn(img []float32, w, h int, ax, ay, bx, by, rad float64) {
 			if l2 > 0 {
 				t = min(1, max(0, (px*dx+py*dy)/l2))
 			}
-			c := float32(min(1, max(0, rad+0.5-math.Hypot(px-t*dx, py-t*dy))))
+			c := float32(min(1, max(0, (rad-math.Hypot(px-t*dx, py-t*dy))/soft+0.5)))
 			if i := y*w + x; c > img[i] {
 				img[i] = c
 			}

@@ -134,7 +134,7 @@ func TestRestroke(t *testing.T) {
 		}
 	}
 	dst := make([]float32, Pixels)
-	Restroke(dst, src, 2)
+	Restroke(dst, src, 2, 1)
 	x0, y0, x1, y1, _, _ := inkBox(dst)
 	if x1-x0+1 > 4 || y1-y0 < 14 {
 		t.Errorf("restroked 1 spans %d..%d x %d..%d: want a line about 2 pixels wide", x0, x1, y0, y1)

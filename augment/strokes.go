@@ -104,6 +104,23 @@ func (w Writer) polylines(r *rand.Rand, g Glyph) [][]Point {
 // black) in MNIST's format: the ink's box fitted into 20x20 preserving the
 // aspect ratio, its centre of mass at the centre of the 28x28 field.
 func (w Writer) DrawMNIST(dst []float32, r *rand.Rand, g Glyph) {
+	clear(dst[:Pixels])
+	w.draw(dst, Size, r, g, 20, w.Soft)
+	centreMass(dst)
+}
+
+// DrawLarge draws g as w writes it into a new n x n image (values in
+// [0,1], ink 1), the glyph's long side about 60% of n: for preparing as
+// an upload would be.
+func (w Writer) DrawLarge(r *rand.Rand, g Glyph, n int) []float32 {
+	img := make([]float32, n*n)
+	w.draw(img, n, r, g, 0.6*float64(n), w.Soft)
+	return img
+}
+
+// draw paints g into the n x n image img, fitted into a box of side box
+// pixels in its middle, with an edge soft pixels wide.
+func (w Writer) draw(img []float32, n int, r *rand.Rand, g Glyph, box, soft float64) {
 	lines := w.polylines(r, g)
 	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, l := range lines {
@@ -113,17 +130,16 @@ func (w Writer) DrawMNIST(dst []float32, r *rand.Rand, g Glyph) {
 	}
 	long := max(x1-x0, y1-y0, 1e-6)
 	rad := w.Width * long / 2
-	// The box with the nib is 20 pixels on its long side.
-	s := 20 / (long + 2*rad)
-	ox, oy := 14-s*(x0+x1)/2, 14-s*(y0+y1)/2
-	clear(dst[:Pixels])
+	// The glyph's box, nib included, is box pixels on its long side.
+	s := box / (long + 2*rad)
+	c := float64(n) / 2
+	ox, oy := c-s*(x0+x1)/2, c-s*(y0+y1)/2
 	for _, l := range lines {
 		for i := range l {
 			a, b := l[i], l[min(i+1, len(l)-1)]
-			segmentOn(dst, Size, Size, ox+s*a.X, oy+s*a.Y, ox+s*b.X, oy+s*b.Y, s*rad, w.Soft)
+			segmentOn(img, n, n, ox+s*a.X, oy+s*a.Y, ox+s*b.X, oy+s*b.Y, s*rad, soft)
 		}
 	}
-	centreMass(dst)
 }
 
 // Segment paints a round-nibbed line of radius rad from (ax, ay) to

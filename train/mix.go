@@ -77,58 +77,6 @@ func (s *Restyled) Image(dst []float32, i int, r *rand.Rand) uint8 {
 	return s.set.Labels[id]
 }
 
-// Outliers is a fixed bank of non-digits (augment.Outlier), prepared by
-// imgproc as uploads are, labelled nn.NoClass: outlier exposure.
-// Augmentation varies them from epoch to epoch.
-type Outliers struct {
-	bank [][784]byte
-}
-
-// NewOutliers draws and prepares n non-digits from seed, on every core.
-// The bank is the same for a seed whatever the number of cores.
-func NewOutliers(n int, seed uint64) (*Outliers, error) {
-	o := &Outliers{bank: make([][784]byte, n)}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				r := rand.New(rand.NewPCG(seed, 0x6f75746c<<32|uint64(i)))
-				for try := 0; ; try++ {
-					g, err := imgproc.Preprocess(augment.Outlier(r, i))
-					if err == nil {
-						copy(o.bank[i][:], g.Pix)
-						break
-					}
-					if try == 10 {
-						errs[i] = fmt.Errorf("train: outlier %d: %w", i, err)
-						break
-					}
-				}
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return o, nil
-}
-
-func (o *Outliers) Len() int { return len(o.bank) }
-
-func (o *Outliers) Image(dst []float32, i int, _ *rand.Rand) uint8 {
-	toFloat(dst, o.bank[i][:])
-	return nn.NoClass
-}
-
 // Restroked gives n MNIST training digits per epoch redrawn along their
 // skeleton with another pen width (augment.Restroke): the strokes a thin
 // pen leaves once preparation has widened them.
@@ -150,34 +98,48 @@ func (s *Restroked) Image(dst []float32, i int, r *rand.Rand) uint8 {
 	return s.set.Labels[id]
 }
 
-// Rendered is a fixed bank of MNIST training digits drawn as an upload
-// would show them, 40 to 220 pixels tall, dark on light, and prepared by
-// imgproc: the round trip every upload makes, which MNIST's own images
-// never made.
-type Rendered struct {
-	bank   [][784]byte
+// Bank is a fixed set of prepared images with their labels, drawn once
+// before training: what is too slow to draw afresh every epoch, because
+// imgproc prepares each image as it would an upload. Augmentation varies
+// them from epoch to epoch.
+type Bank struct {
+	images [][784]byte
 	labels []uint8
 }
 
-// NewRendered draws n digits from set and prepares them, on every core.
-// The bank is the same for a seed whatever the number of cores.
-func NewRendered(set *mnist.Set, n int, seed uint64) (*Rendered, error) {
-	b := &Rendered{bank: make([][784]byte, n), labels: make([]uint8, n)}
+func (b *Bank) Len() int { return len(b.images) }
+
+func (b *Bank) Image(dst []float32, i int, _ *rand.Rand) uint8 {
+	toFloat(dst, b.images[i][:])
+	return b.labels[i]
+}
+
+// newBank draws n images with draw, each from its own stream of (seed,
+// stream, i), prepares them with imgproc.Preprocess, on every core. The
+// bank is the same for a seed whatever the number of cores. An image with
+// no ink is drawn again from the same stream, up to ten times.
+func newBank(n int, seed, stream uint64, what string, draw func(r *rand.Rand, i int) (*image.Gray, uint8)) (*Bank, error) {
+	b := &Bank{images: make([][784]byte, n), labels: make([]uint8, n)}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range next {
-				r := rand.New(rand.NewPCG(seed, 0x72656e64<<32|uint64(i)))
-				id := r.IntN(set.N)
-				g, err := imgproc.Preprocess(upload(set.Image(id), r))
-				if err != nil {
-					errs[i] = fmt.Errorf("train: rendered digit %d (MNIST %d): %w", i, id, err)
-					continue
+				r := rand.New(rand.NewPCG(seed, stream<<32|uint64(i)))
+				for try := 0; ; try++ {
+					img, label := draw(r, i)
+					g, err := imgproc.Preprocess(img)
+					if err == nil {
+						copy(b.images[i][:], g.Pix)
+						b.labels[i] = label
+						break
+					}
+					if try == 10 {
+						errs[i] = fmt.Errorf("train: %s %d: %w", what, i, err)
+						break
+					}
 				}
-				copy(b.bank[i][:], g.Pix)
-				b.labels[i] = set.Labels[id]
 			}
 		})
 	}
@@ -194,42 +156,74 @@ func NewRendered(set *mnist.Set, n int, seed uint64) (*Rendered, error) {
 	return b, nil
 }
 
-func (b *Rendered) Len() int { return len(b.bank) }
-
-func (b *Rendered) Image(dst []float32, i int, _ *rand.Rand) uint8 {
-	toFloat(dst, b.bank[i][:])
-	return b.labels[i]
+// NewOutliers returns a bank of n non-digits (augment.Outlier) labelled
+// nn.NoClass: outlier exposure.
+func NewOutliers(n int, seed uint64) (*Bank, error) {
+	return newBank(n, seed, 0x6f75746c, "outlier", func(r *rand.Rand, i int) (*image.Gray, uint8) {
+		return augment.Outlier(r, i), nn.NoClass
+	})
 }
 
-// upload draws an MNIST digit (white on black) enlarged on paper: dark ink,
-// a soft edge of random sharpness, a little noise, a margin.
+// NewRendered returns a bank of n MNIST training digits from set drawn as
+// an upload would show them, 40 to 220 pixels tall, dark on light: the
+// round trip through preparation every upload makes, which MNIST's own
+// images never made.
+func NewRendered(set *mnist.Set, n int, seed uint64) (*Bank, error) {
+	return newBank(n, seed, 0x72656e64, "rendered digit", func(r *rand.Rand, _ int) (*image.Gray, uint8) {
+		id := r.IntN(set.N)
+		return upload(set.Image(id), r), set.Labels[id]
+	})
+}
+
+// NewRenderedStyles returns a bank of n digits in the styles MNIST lacks
+// (augment.StyleDigits, by weight), drawn large and prepared as uploads.
+func NewRenderedStyles(n int, seed uint64) (*Bank, error) {
+	return newBank(n, seed, 0x7374796c, "rendered style", func(r *rand.Rand, i int) (*image.Gray, uint8) {
+		k := augment.WeightedStyle(i)
+		w := augment.RandomWriter(r)
+		side := 64 + r.IntN(160)
+		return onPaper(w.DrawLarge(r, augment.StyleGlyph(r, k), side), side, r), augment.StyleDigits[k].Digit
+	})
+}
+
+// onPaper turns ink coverage (n x n) into dark ink on light paper with a
+// little noise.
+func onPaper(ink []float32, n int, r *rand.Rand) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, n, n))
+	paper := 0.75 + 0.23*r.Float64()
+	dark := 0.05 + 0.3*r.Float64()
+	noise := 0.03 * r.Float64()
+	for i, a := range ink {
+		l := paper + (dark-paper)*float64(a) + noise*r.NormFloat64()
+		img.Pix[i] = uint8(255 * min(1, max(0, l)))
+	}
+	return img
+}
+
+// upload draws an MNIST digit (white on black) enlarged on paper: a soft
+// edge of random sharpness, a margin.
 func upload(d []byte, r *rand.Rand) *image.Gray {
 	scale := 1.4 + r.Float64()*6.5
 	size := int(28 * scale)
 	margin := int(scale * (2 + r.Float64()*8))
 	n := size + 2*margin
-	img := image.NewGray(image.Rect(0, 0, n, n))
-	paper := 0.75 + 0.23*r.Float64()
-	ink := 0.05 + 0.3*r.Float64()
 	sharp := 4 + 10*r.Float64()    // steepness of the edge
 	level := 0.3 + 0.3*r.Float64() // where the edge lies
-	noise := 0.03 * r.Float64()
 	at := func(x, y int) float64 {
 		if x < 0 || y < 0 || x > 27 || y > 27 {
 			return 0
 		}
 		return float64(d[y*28+x]) / 255
 	}
+	ink := make([]float32, n*n)
 	for y := range n {
 		for x := range n {
 			u, v := (float64(x-margin)+0.5)/scale-0.5, (float64(y-margin)+0.5)/scale-0.5
 			x0, y0 := int(math.Floor(u)), int(math.Floor(v))
 			fx, fy := u-float64(x0), v-float64(y0)
 			s := (at(x0, y0)*(1-fx)+at(x0+1, y0)*fx)*(1-fy) + (at(x0, y0+1)*(1-fx)+at(x0+1, y0+1)*fx)*fy
-			c := 1 / (1 + math.Exp(-sharp*(s-level)))
-			l := paper + (ink-paper)*c + noise*r.NormFloat64()
-			img.Pix[y*n+x] = uint8(255 * min(1, max(0, l)))
+			ink[y*n+x] = float32(1 / (1 + math.Exp(-sharp*(s-level))))
 		}
 	}
-	return img
+	return onPaper(ink, n, r)
 }

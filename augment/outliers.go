@@ -113,7 +113,7 @@ func drawn(r *rand.Rand, g Glyph) *image.Gray {
 	for _, l := range lines {
 		for i := range l {
 			a, b := l[i], l[min(i+1, len(l)-1)]
-			segmentOn(ink, n, n, o+s*a.X, o+s*a.Y, o+s*b.X, o+s*b.Y, wr.Width*s/2)
+			segmentOn(ink, n, n, o+s*a.X, o+s*a.Y, o+s*b.X, o+s*b.Y, wr.Width*s/2, 1)
 		}
 	}
 	for i, v := range ink {
@@ -285,7 +285,7 @@ func speckle(r *rand.Rand) *image.Gray {
 		x, y := r.Float64()*float64(n), r.Float64()*float64(n)
 		l := uniform(r, 0, 6)
 		a := r.Float64() * math.Pi
-		segmentOn(ink, n, n, x, y, x+l*math.Cos(a), y+l*math.Sin(a), uniform(r, 0.8, 3))
+		segmentOn(ink, n, n, x, y, x+l*math.Cos(a), y+l*math.Sin(a), uniform(r, 0.8, 3), 1)
 	}
 	img := image.NewGray(image.Rect(0, 0, n, n))
 	for i, v := range ink {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"digitnet/internal/scorecard"
 	"digitnet/mnist"
@@ -36,8 +37,9 @@ func main() {
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("digitnet-reading", flag.ContinueOnError)
 	model := fs.String("model", "", "model file (default: the embedded model)")
+	also := fs.String("also", "", "comma-separated model files to average with -model (an experiment)")
 	cache := fs.String("cache", "", "folder to keep prepared samples in between runs")
-	tune := fs.Bool("tune", false, "choose the uncertainty limits on the tuning halves and print them")
+	tune := fs.Bool("tune", false, "choose the uncertainty limits on the tuning halves, and print the figures on those halves")
 	budget := fs.Float64("budget", 0.012, "with -tune: the largest share of digits that may be flagged")
 	sizes := map[string]*int{
 		scorecard.StyleSet:    fs.Int("styles", 60, "samples per style"),
@@ -58,6 +60,18 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var pred scorecard.Predictor = m
+	if *also != "" { // an experiment: average with more models
+		e := scorecard.Ensemble{m}
+		for _, p := range strings.Split(*also, ",") {
+			o, err := nn.Load(p)
+			if err != nil {
+				return err
+			}
+			e = append(e, o)
+		}
+		pred = e
+	}
 	_, test, _, err := mnist.Load(context.Background(), mnist.Options{})
 	if err != nil {
 		return err
@@ -72,21 +86,21 @@ func run(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		probs, err := scorecard.Classify(m, ps)
+		probs, err := scorecard.Classify(pred, ps)
 		if err != nil {
 			return err
 		}
 		sets = append(sets, scorecard.Scored{Set: set, Prepared: ps, Probs: probs})
 	}
+	d := recognize.DefaultDoubt
 	if *tune {
-		d := scorecard.TuneDoubt(sets, recognize.DefaultDoubt, *budget, out)
-		fmt.Fprintf(out, "tuned on the tuning halves: %#v\n", d)
-		return nil
+		d = scorecard.TuneDoubt(sets, d, *budget, out)
+		fmt.Fprintf(out, "tuned on the tuning halves: %#v\n\n", d)
 	}
-	fmt.Fprintf(out, "Reading figures on the report halves of internal/scorecard's sets, with recognize.DefaultDoubt\n%+v\n\n", recognize.DefaultDoubt)
+	fmt.Fprintf(out, "Reading figures on the %s halves of internal/scorecard's sets, with limits\n%+v\n\n", split, d)
 	var results []scorecard.Result
 	for _, s := range sets {
-		res := s.Judge(recognize.DefaultDoubt)
+		res := s.Judge(d)
 		res.Print(out)
 		fmt.Fprintln(out)
 		results = append(results, res)
@@ -97,7 +111,7 @@ func run(args []string, out io.Writer) error {
 			digitSets = append(digitSets, s)
 		}
 	}
-	r := scorecard.Measure(digitSets, recognize.DefaultDoubt)
+	r := scorecard.Measure(digitSets, d)
 	fmt.Fprintf(out, "style and user-like sets together: %.2f%% right, %.2f%% flagged, %.2f%% wrong and not flagged\n\n",
 		100*r.Right, 100*r.DigitsFlagged, 100*r.WrongSure)
 	conf, right := scorecard.Calibration(results[0], results[2])

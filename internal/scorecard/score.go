@@ -247,3 +247,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(ks)
 	return ks
 }
+
+// Ensemble averages the probabilities of several models.
+type Ensemble []Predictor
+
+// Predict writes the mean of the members' probabilities.
+func (e Ensemble) Predict(x []float32, n int, probs []float32) error {
+	sum := make([]float32, len(probs))
+	for _, m := range e {
+		if err := m.Predict(x, n, probs); err != nil {
+			return err
+		}
+		for i, p := range probs[:10*n] {
+			sum[i] += p / float32(len(e))
+		}
+	}
+	copy(probs, sum)
+	return nil
+}

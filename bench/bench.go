@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sys/cpu"
 
-	"digitnet/internal/matmul"
 	"digitnet/nn"
 )
 
@@ -75,7 +74,7 @@ func Run(opt Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Kernel: matmul.Kernel(), Threads: runtime.GOMAXPROCS(0), CPU: cpuName(), InferMACs: inferMACs, DirectMACs: fwdMACs}
+	r := Report{Kernel: nn.Kernel(), Threads: runtime.GOMAXPROCS(0), CPU: cpuName(), InferMACs: inferMACs, DirectMACs: fwdMACs}
 
 	const batch = 32
 	x, labels := inputs(1000)

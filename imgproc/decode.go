@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"digitnet/internal/pngdec"
+	"digitnet/imgproc/internal/pngdec"
 
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"

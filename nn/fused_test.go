@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"digitnet/internal/matmul"
+	"digitnet/nn/internal/matmul"
 )
 
 // TestConvPoolMatchesLayers checks the fused conv+ReLU+pool op against the

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"digitnet/internal/matmul"
+	"digitnet/nn/internal/matmul"
 )
 
 // lossOf is the scalar Σ y·r used to check a single layer: its gradient with

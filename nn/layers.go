@@ -1,6 +1,6 @@
 package nn
 
-import "digitnet/internal/vec"
+import "digitnet/nn/internal/vec"
 
 // An op is one layer's computation for one worker. It owns its output and
 // input-gradient buffers and keeps what backward needs from forward, so a

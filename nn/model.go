@@ -8,7 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"digitnet/internal/matmul"
+	"digitnet/nn/internal/matmul"
 )
 
 // Tensor is a named view of some of a model's parameters.
@@ -275,3 +275,7 @@ func softmax(p, logits []float32, n, k int) {
 		}
 	}
 }
+
+// Kernel names the GEMM micro-kernel this CPU runs ("avx512", "avx2" or
+// "go"), for benchmarks and version reports.
+func Kernel() string { return matmul.Kernel() }

@@ -1,6 +1,6 @@
 package nn
 
-import "digitnet/internal/vec"
+import "digitnet/nn/internal/vec"
 
 // Inference runs a 3x3 convolution followed by a 2x2 max pool with
 // Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"digitnet/internal/matmul"
-	"digitnet/internal/vec"
+	"digitnet/nn/internal/matmul"
+	"digitnet/nn/internal/vec"
 )
 
 // TestWinogradMatchesDirect runs models whose conv+pool pairs take the

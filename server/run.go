@@ -33,7 +33,7 @@ type Config struct {
 // environment variable is set. Each request allocates an image's planes and
 // drops them at once, so the default target (100) collects every few
 // requests; 400 trades about 20 MiB of heap for a fifth less CPU per
-// request (bench/load: 1,711 → 2,085 req/s, peak RSS 29 → 51 MiB).
+// request (cmd/digitnet-load: 1,711 → 2,085 req/s, peak RSS 29 → 51 MiB).
 const GCPercent = 400
 
 // TuneGC applies GCPercent unless GOGC is set. Run calls it; so does the

@@ -1,7 +1,7 @@
 // Command asm generates the amd64 kernels of package vec with avo. It is a
 // separate module so avo never reaches digitnet's go.mod.
 //
-// Run it through go generate in internal/vec:
+// Run it through go generate in nn/internal/vec:
 //
 //	cd _asm && go run . -out ../vec_amd64.s -stubs ../vec_amd64_stubs.go -pkg vec
 //

@@ -1,4 +1,4 @@
-// Command load measures digitnet's HTTP throughput and latency: N clients
+// Command digitnet-load measures digitnet's HTTP throughput and latency: N clients
 // post single-digit PNGs to POST /api/v1/predict as fast as answers come,
 // for a fixed duration, over loopback.
 //

@@ -3,7 +3,7 @@ package matmul_test
 import (
 	"fmt"
 
-	"digitnet/internal/matmul"
+	"digitnet/nn/internal/matmul"
 )
 
 // A dense layer's forward pass, out = x·Wᵀ, with W stored out×in as usual:

@@ -1,7 +1,7 @@
 // Command asm generates the amd64 Paeth filter of package pngdec with avo.
 // It is a separate module so avo never reaches digitnet's go.mod.
 //
-// Run it through go generate in internal/pngdec:
+// Run it through go generate in imgproc/internal/pngdec:
 //
 //	cd _asm && go run . -out ../filter_amd64.s -stubs ../filter_amd64_stubs.go -pkg pngdec
 //

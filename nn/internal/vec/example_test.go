@@ -3,7 +3,7 @@ package vec_test
 import (
 	"fmt"
 
-	"digitnet/internal/vec"
+	"digitnet/nn/internal/vec"
 )
 
 func ExampleMaxPool2x2() {

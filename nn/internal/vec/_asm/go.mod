@@ -1,4 +1,4 @@
-module digitnet/internal/vec/_asm
+module digitnet/nn/internal/vec/_asm
 
 go 1.26.8
 

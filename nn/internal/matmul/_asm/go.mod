@@ -1,4 +1,4 @@
-module digitnet/internal/matmul/_asm
+module digitnet/nn/internal/matmul/_asm
 
 go 1.26.8
 

@@ -1,7 +1,7 @@
 // Command asm generates the amd64 GEMM micro-kernels of package matmul with
 // avo. It is a separate module so avo never reaches digitnet's go.mod.
 //
-// Run it through go generate in internal/matmul:
+// Run it through go generate in nn/internal/matmul:
 //
 //	cd _asm && go run . -out ../gemm_amd64.s -stubs ../gemm_amd64_stubs.go -pkg matmul
 //

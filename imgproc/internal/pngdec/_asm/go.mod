@@ -1,4 +1,4 @@
-module digitnet/internal/pngdec/_asm
+module digitnet/imgproc/internal/pngdec/_asm
 
 go 1.26.8
 

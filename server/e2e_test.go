@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"digitnet/internal/testenv"
+
 	"digitnet/recognize"
 )
 
@@ -39,7 +41,7 @@ func chromiumPath(t *testing.T) string {
 	}
 	p, err := exec.LookPath("chromium")
 	if err != nil {
-		skipOrFail(t, "chromium not found (apt-get install chromium, or set DIGITNET_CHROMIUM)")
+		testenv.Missing(t, "chromium not found (apt-get install chromium, or set DIGITNET_CHROMIUM)")
 	}
 	return p
 }
@@ -62,10 +64,7 @@ func newBrowser(t *testing.T, ctx context.Context) context.Context {
 	t.Cleanup(cancelTab)
 	// Start the browser now, on a context without a deadline (see chromedp.Run).
 	if err := chromedp.Do(bctx); err != nil {
-		if inCI() {
-			t.Fatalf("starting chromium: %v", err)
-		}
-		t.Skipf("chromium does not start here: %v", err)
+		testenv.Missing(t, "chromium does not start here: %v", err)
 	}
 	return bctx
 }
@@ -182,7 +181,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	rec, err := recognize.Default()
 	if err != nil {
-		skipOrFail(t, "the end-to-end test needs the embedded model: %v", err)
+		testenv.Missing(t, "the end-to-end test needs the embedded model: %v", err)
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	srv := httptest.NewServer(NewServer(logger, rec, Options{}))

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strconv"
 
-	"digitnet/imgproc"
+	"digitnet/recognize"
 )
 
 // kind classifies what went wrong, so that one table (statusOf) decides the
@@ -86,7 +86,7 @@ func bodyError(err error) error {
 // decoder's size limits is 413, anything else (not an image, corrupt, blank)
 // is 422, since the request itself was well-formed.
 func imageError(name string, err error) error {
-	if errors.Is(err, imgproc.ErrTooLarge) {
+	if errors.Is(err, recognize.ErrTooLarge) {
 		return errorf(kindTooLarge, "server: "+name, err)
 	}
 	return errorf(kindUnreadable, "server: "+name, err)

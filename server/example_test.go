@@ -15,10 +15,10 @@ import (
 // *recognize.Recognizer.
 type sevens struct{}
 
-func (sevens) Read(io.Reader) (recognize.Result, error) {
+func (sevens) Read(io.Reader) (recognize.Reading, error) {
 	var p [10]float32
 	p[7] = 1
-	return recognize.Result{Digit: recognize.Digit{Digit: 7, Confidence: 1, Probabilities: p}}, nil
+	return recognize.Reading{Digit: recognize.NewDigit(p)}, nil
 }
 
 func (sevens) Info() recognize.ModelInfo { return recognize.ModelInfo{} }

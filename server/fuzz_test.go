@@ -16,12 +16,12 @@ import (
 // enough to exercise the server with any bytes without a model.
 type configReader struct{}
 
-func (configReader) Read(r io.Reader) (recognize.Result, error) {
+func (configReader) Read(r io.Reader) (recognize.Reading, error) {
 	cfg, _, err := image.DecodeConfig(r)
 	if err != nil {
-		return recognize.Result{}, err
+		return recognize.Reading{}, err
 	}
-	return recognize.Result{Digit: fakeDigit((cfg.Width + cfg.Height) % 10)}, nil
+	return recognize.Reading{Digit: fakeDigit((cfg.Width + cfg.Height) % 10)}, nil
 }
 
 func (configReader) Info() recognize.ModelInfo { return recognize.ModelInfo{} }

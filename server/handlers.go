@@ -15,18 +15,16 @@ import (
 	"mime/multipart"
 	"net/http"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"digitnet/imgproc"
 	"digitnet/recognize"
 )
 
 // predictResponse is the body of a successful POST /api/v1/predict.
 type predictResponse struct {
-	// Results holds, in upload order, a prediction or a fileError per file.
+	// Results holds, in upload order, a reading or a fileError per file.
 	Results []any `json:"results"`
 }
 
@@ -36,33 +34,28 @@ type fileError struct {
 	Error string `json:"error"`
 }
 
-type classProb struct {
-	Digit       int     `json:"digit"`
-	Probability float32 `json:"probability"`
-}
-
-type box struct {
-	X int `json:"x"`
-	Y int `json:"y"`
-	W int `json:"w"`
-	H int `json:"h"`
-}
-
-type digitJSON struct {
-	Digit         int         `json:"digit"`
-	Confidence    float32     `json:"confidence"`
-	Probabilities [10]float32 `json:"probabilities"`
-	Top3          []classProb `json:"top3"`
-	// InputPNG is the 28x28 image the model saw, as a data: URL.
-	InputPNG string `json:"input_png,omitempty"`
-	Box      *box   `json:"box,omitempty"`
-}
-
-type prediction struct {
+// reading is recognize.Reading as the API sends it: the same fields as
+// `digitnet predict --json`, plus the file's name and, for the page, each
+// digit's 28x28 model input as a PNG data: URL.
+type reading struct {
 	Name string `json:"name"`
-	digitJSON
-	Number string      `json:"number,omitempty"`
-	Digits []digitJSON `json:"digits,omitempty"`
+	recognize.Reading
+	InputPNG string `json:"input_png,omitempty"`
+	// Digits shadows Reading.Digits to add each digit's input_png.
+	Digits []digit `json:"digits,omitempty"`
+}
+
+type digit struct {
+	recognize.Digit
+	InputPNG string `json:"input_png,omitempty"`
+}
+
+func newReading(name string, r recognize.Reading) reading {
+	out := reading{Name: name, Reading: r, InputPNG: pngDataURL(r.Input)}
+	for _, d := range r.Digits {
+		out.Digits = append(out.Digits, digit{Digit: d, InputPNG: pngDataURL(d.Input)})
+	}
+	return out
 }
 
 // handlePredict reads every file of a multipart form (field "images") or a
@@ -213,41 +206,14 @@ func (p predictor) one(name string, r io.Reader) (item any, err error) {
 		return nil, err
 	}
 	p.m.imagesOK.Add(1)
-	out := prediction{Name: name, digitJSON: toJSON(res.Digit)}
-	if len(res.Digits) > 1 {
-		out.Number = res.Number
-		out.Digits = make([]digitJSON, len(res.Digits))
-		for i, d := range res.Digits {
-			out.Digits[i] = toJSON(d)
+	if len(res.Digits) > 0 {
+		for _, d := range res.Digits {
 			p.m.countDigit(d.Digit)
 		}
 	} else {
 		p.m.countDigit(res.Digit.Digit)
 	}
-	return out, nil
-}
-
-func toJSON(d recognize.Digit) digitJSON {
-	out := digitJSON{
-		Digit:         d.Digit,
-		Confidence:    d.Confidence,
-		Probabilities: d.Probabilities,
-		Top3:          top3(d.Probabilities),
-		InputPNG:      pngDataURL(d.Input),
-	}
-	if !d.Box.Empty() {
-		out.Box = &box{X: d.Box.Min.X, Y: d.Box.Min.Y, W: d.Box.Dx(), H: d.Box.Dy()}
-	}
-	return out
-}
-
-func top3(p [10]float32) []classProb {
-	all := make([]classProb, 10)
-	for i, v := range p {
-		all[i] = classProb{Digit: i, Probability: v}
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Probability > all[j].Probability })
-	return all[:3]
+	return newReading(name, res), nil
 }
 
 // pngPool keeps zlib writers between encodes: a fresh one costs more than
@@ -298,7 +264,7 @@ type limits struct {
 // limitedReader is a Reader that tells its decoding limits, as
 // *recognize.Recognizer does.
 type limitedReader interface {
-	Limits() imgproc.Limits
+	Limits() recognize.Limits
 }
 
 // handleModel describes the model. The answer never changes, so it is
@@ -313,9 +279,6 @@ func handleModel(rd Reader, opts Options) http.Handler {
 			info := rd.Info()
 			if info.Architecture == nil {
 				info.Architecture = []string{}
-			}
-			if info.Training == nil {
-				info.Training = map[string]string{}
 			}
 			lim := limits{MaxBodyBytes: opts.MaxBodyBytes, MaxFiles: opts.MaxFiles, MaxConcurrent: opts.MaxConcurrent}
 			if lr, ok := rd.(limitedReader); ok {

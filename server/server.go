@@ -16,7 +16,7 @@ import (
 // implements it, tests use a fake. Implementations must be safe for
 // concurrent use.
 type Reader interface {
-	Read(io.Reader) (recognize.Result, error)
+	Read(io.Reader) (recognize.Reading, error)
 	Info() recognize.ModelInfo
 }
 

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"digitnet/imgproc"
+	"digitnet/models"
 	"digitnet/recognize"
 )
 
@@ -33,10 +33,10 @@ type fakeReader struct {
 	release chan struct{} // closed to let "block" images finish
 }
 
-func (f *fakeReader) Read(r io.Reader) (recognize.Result, error) {
+func (f *fakeReader) Read(r io.Reader) (recognize.Reading, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return recognize.Result{}, fmt.Errorf("fake: %w", err)
+		return recognize.Reading{}, fmt.Errorf("fake: %w", err)
 	}
 	s := string(b)
 	switch {
@@ -45,15 +45,15 @@ func (f *fakeReader) Read(r io.Reader) (recognize.Result, error) {
 	case s == "block":
 		f.entered <- struct{}{}
 		<-f.release
-		return recognize.Result{Digit: fakeDigit(1)}, nil
+		return recognize.Reading{Digit: fakeDigit(1)}, nil
 	case strings.HasPrefix(s, "digit:"):
 		var d int
 		fmt.Sscanf(s, "digit:%d", &d)
-		return recognize.Result{Digit: fakeDigit(d)}, nil
+		return recognize.Reading{Digit: fakeDigit(d)}, nil
 	case s == "huge":
-		return recognize.Result{}, fmt.Errorf("%w: 9000x9000 is more than 40000000 pixels", imgproc.ErrTooLarge)
+		return recognize.Reading{}, fmt.Errorf("%w: 9000x9000 is more than 40000000 pixels", recognize.ErrTooLarge)
 	case strings.HasPrefix(s, "number:"):
-		var res recognize.Result
+		var res recognize.Reading
 		for _, c := range s[len("number:"):] {
 			res.Digits = append(res.Digits, fakeDigit(int(c-'0')))
 		}
@@ -61,7 +61,7 @@ func (f *fakeReader) Read(r io.Reader) (recognize.Result, error) {
 		res.Digit = res.Digits[0]
 		return res, nil
 	}
-	return recognize.Result{}, errors.New("fake: unknown image format")
+	return recognize.Reading{}, errors.New("fake: unknown image format")
 }
 
 func fakeDigit(d int) recognize.Digit {
@@ -72,7 +72,10 @@ func fakeDigit(d int) recognize.Digit {
 	p[d] = 0.91
 	in := image.NewGray(image.Rect(0, 0, 28, 28))
 	in.Pix[14*28+14] = 255
-	return recognize.Digit{Digit: d, Confidence: 0.91, Probabilities: p, Box: image.Rect(1, 2, 11, 22), Input: in}
+	rd := recognize.NewDigit(p)
+	rd.Box = recognize.Box{X: 1, Y: 2, W: 10, H: 20}
+	rd.Input = in
+	return rd
 }
 
 func (f *fakeReader) Info() recognize.ModelInfo {
@@ -80,7 +83,7 @@ func (f *fakeReader) Info() recognize.ModelInfo {
 		Architecture: []string{"conv2d(32,3x3,relu)", "dense(10,softmax)"},
 		Parameters:   225034,
 		TestAccuracy: 0.9912,
-		Training:     map[string]string{"epochs": "5"},
+		Training:     &models.Training{Epochs: 5},
 	}
 }
 
@@ -122,15 +125,16 @@ func do(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecor
 
 // result is the union of a prediction and a per-file error, as a client sees it.
 type result struct {
-	Name          string      `json:"name"`
-	Error         string      `json:"error"`
-	Digit         *int        `json:"digit"`
-	Confidence    float32     `json:"confidence"`
-	Probabilities []float32   `json:"probabilities"`
-	Top3          []classProb `json:"top3"`
-	InputPNG      string      `json:"input_png"`
-	Box           *box        `json:"box"`
-	Number        string      `json:"number"`
+	Name          string            `json:"name"`
+	Error         string            `json:"error"`
+	Digit         *int              `json:"digit"`
+	Confidence    float32           `json:"confidence"`
+	Probabilities []float32         `json:"probabilities"`
+	Top3          []recognize.Class `json:"top3"`
+	InputPNG      string            `json:"input_png"`
+	Box           *recognize.Box    `json:"box"`
+	Uncertain     *bool             `json:"uncertain"`
+	Number        string            `json:"number"`
 	Digits        []struct {
 		Digit    int    `json:"digit"`
 		InputPNG string `json:"input_png"`
@@ -181,7 +185,7 @@ func TestPredictMultipart(t *testing.T) {
 	if !strings.HasPrefix(seven.InputPNG, "data:image/png;base64,") {
 		t.Errorf("result 0 input_png = %.40q, want a PNG data URL", seven.InputPNG)
 	}
-	if seven.Box == nil || *seven.Box != (box{X: 1, Y: 2, W: 10, H: 20}) {
+	if seven.Box == nil || *seven.Box != (recognize.Box{X: 1, Y: 2, W: 10, H: 20}) {
 		t.Errorf("result 0 box = %+v", seven.Box)
 	}
 	if seven.Number != "" || seven.Digits != nil {
@@ -366,16 +370,16 @@ func TestModel(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 	var got struct {
-		Architecture []string          `json:"architecture"`
-		Parameters   int               `json:"parameters"`
-		TestAccuracy float64           `json:"test_accuracy"`
-		Training     map[string]string `json:"training"`
-		Limits       limits            `json:"limits"`
+		Architecture []string       `json:"architecture"`
+		Parameters   int            `json:"parameters"`
+		TestAccuracy float64        `json:"test_accuracy"`
+		Training     map[string]any `json:"training"`
+		Limits       limits         `json:"limits"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Architecture) != 2 || got.Parameters != 225034 || got.TestAccuracy != 0.9912 || got.Training["epochs"] != "5" {
+	if len(got.Architecture) != 2 || got.Parameters != 225034 || got.TestAccuracy != 0.9912 || got.Training["epochs"] != 5.0 {
 		t.Errorf("model = %+v", got)
 	}
 	if got.Limits.MaxFiles != 7 || got.Limits.MaxBodyBytes != defaultMaxBodyBytes || got.Limits.MaxConcurrent < 1 {
@@ -386,7 +390,9 @@ func TestModel(t *testing.T) {
 // limitedFake is a fakeReader that tells its decoding limits.
 type limitedFake struct{ *fakeReader }
 
-func (limitedFake) Limits() imgproc.Limits { return imgproc.Limits{MaxBytes: 1000, MaxPixels: 2000} }
+func (limitedFake) Limits() recognize.Limits {
+	return recognize.Limits{MaxBytes: 1000, MaxPixels: 2000}
+}
 
 func TestModelLimits(t *testing.T) {
 	h := NewServer(slog.New(slog.NewTextHandler(t.Output(), nil)), limitedFake{&fakeReader{}}, Options{})
@@ -516,7 +522,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, h, slog.New(slog.NewTextHandler(t.Output(), nil)), 5*time.Second) }()
+	go func() { done <- Serve(ctx, ln, h, slog.New(slog.NewTextHandler(t.Output(), nil)), 5*time.Second) }()
 
 	type reply struct {
 		status int
@@ -551,13 +557,5 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		t.Error("server still accepts connections after shutdown")
-	}
-}
-
-func TestRunBadModel(t *testing.T) {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	err := Run(context.Background(), Config{Addr: "127.0.0.1:0", ModelPath: t.TempDir() + "/missing.safetensors"}, logger)
-	if err == nil || !strings.HasPrefix(err.Error(), "server: loading model") {
-		t.Errorf("Run with a missing model = %v, want a loading error", err)
 	}
 }

@@ -38,7 +38,7 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 	probs := make([]float32, evalBatch*k)
 	for lo := 0; lo < set.N; lo += evalBatch {
 		b := min(evalBatch, set.N-lo)
-		toFloat(x[:b*size], set.Images[lo*size:(lo+b)*size])
+		nn.ScalePixels(x[:b*size], set.Images[lo*size:(lo+b)*size])
 		if err := m.Predict(x, b, probs); err != nil {
 			return Metrics{}, err
 		}

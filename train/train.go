@@ -189,7 +189,7 @@ func (p *preparer) batch(x []float32, labels []uint8, idx []int, epoch int) {
 	}
 	if p.aug == nil {
 		for i, id := range idx {
-			toFloat(x[i*size:(i+1)*size], p.set.Image(id))
+			nn.ScalePixels(x[i*size:(i+1)*size], p.set.Image(id))
 		}
 		return
 	}
@@ -200,19 +200,11 @@ func (p *preparer) batch(x []float32, labels []uint8, idx []int, epoch int) {
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
 				id := idx[i]
-				toFloat(a.plain, p.set.Image(id))
+				nn.ScalePixels(a.plain, p.set.Image(id))
 				a.src.Seed(p.seed, uint64(epoch)<<32|uint64(id))
 				a.aug.Apply(x[i*size:(i+1)*size], a.plain, a.rng)
 			}
 		})
 	}
 	wg.Wait()
-}
-
-// toFloat scales 8-bit pixels to [0,1], the input normalisation of the
-// tutorial (x / 255).
-func toFloat(dst []float32, src []byte) {
-	for i, v := range src {
-		dst[i] = float32(v) / 255
-	}
 }

@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -39,6 +40,7 @@ import (
 	"time"
 
 	"digitnet/bench"
+	"digitnet/models"
 	"digitnet/recognize"
 	"digitnet/server"
 )
@@ -173,24 +175,29 @@ func sampleMemory(w io.Writer, every time.Duration) (stop func()) {
 // startServer runs digitnet's handler on a loopback port in this process.
 func startServer(model string, noModel bool) (addr string, shutdown func(), err error) {
 	t0 := time.Now()
-	var rec server.Reader
-	switch {
-	case noModel:
-		rec = standIn{}
-	case model == "":
-		rec, err = recognize.Default()
-	default:
-		rec, err = recognize.Load(model)
-	}
-	if err != nil {
-		return "", nil, err
+	var rec server.Reader = standIn{}
+	if !noModel {
+		var m *models.Model
+		if model == "" {
+			m, err = models.Default()
+		} else {
+			m, err = models.Load(model)
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if rec, err = recognize.New(m); err != nil {
+			return "", nil, err
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	server.TuneGC()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(server.GCPercent) // as digitnet serve does
+	}
 	srv := &http.Server{Handler: server.NewServer(logger, rec, server.Options{}), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	fmt.Fprintf(os.Stderr, "in-process server on %s, ready in %s\n", ln.Addr(), time.Since(t0).Round(time.Millisecond))
@@ -206,9 +213,9 @@ func startServer(model string, noModel bool) (addr string, shutdown func(), err 
 // input PNG alone. Its answers are wrong for every digit but 7.
 type standIn struct{}
 
-func (standIn) Read(r io.Reader) (recognize.Result, error) {
+func (standIn) Read(r io.Reader) (recognize.Reading, error) {
 	if _, err := io.Copy(io.Discard, r); err != nil {
-		return recognize.Result{}, err
+		return recognize.Reading{}, err
 	}
 	var p [10]float32
 	p[7] = 1
@@ -216,7 +223,9 @@ func (standIn) Read(r io.Reader) (recognize.Result, error) {
 	for y := 4; y < 24; y++ {
 		in.Pix[y*28+14] = 255
 	}
-	return recognize.Result{Digit: recognize.Digit{Digit: 7, Confidence: 1, Probabilities: p, Input: in}}, nil
+	d := recognize.NewDigit(p)
+	d.Input = in
+	return recognize.Reading{Digit: d}, nil
 }
 
 func (standIn) Info() recognize.ModelInfo { return recognize.ModelInfo{} }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"digitnet/models"
-	"digitnet/nn"
 	"digitnet/train"
 )
 
@@ -42,7 +40,7 @@ func runEval(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	mt, err := train.Evaluate(m, testSet)
+	mt, err := train.Evaluate(m.Net, testSet)
 	if err != nil {
 		return err
 	}
@@ -52,13 +50,6 @@ func runEval(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprint(e.stdout, formatMetrics(mt))
 	return nil
-}
-
-func loadModel(path string) (*nn.Model, error) {
-	if path == "" {
-		return models.Default()
-	}
-	return nn.Load(path)
 }
 
 func formatMetrics(mt train.Metrics) string {

@@ -98,13 +98,6 @@ func runPredict(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-func loadRecognizer(path string) (*recognize.Recognizer, error) {
-	if path == "" {
-		return recognize.Default()
-	}
-	return recognize.Load(path)
-}
-
 // expandInputs replaces each folder by the image files in it, sorted.
 // Other arguments stay as they are, so a missing file is reported in its
 // place among the results.
@@ -144,7 +137,7 @@ func expandInputs(args []string) ([]string, error) {
 }
 
 type readResult struct {
-	res recognize.Result
+	res recognize.Reading
 	err error
 }
 
@@ -172,13 +165,13 @@ func readAll(ctx context.Context, rec *recognize.Recognizer, inputs []string, st
 	return results
 }
 
-func readOne(rec *recognize.Recognizer, name string, stdin io.Reader) (recognize.Result, error) {
+func readOne(rec *recognize.Recognizer, name string, stdin io.Reader) (recognize.Reading, error) {
 	if name == "-" {
 		return rec.Read(stdin)
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return recognize.Result{}, err
+		return recognize.Reading{}, err
 	}
 	defer f.Close()
 	return rec.Read(f)
@@ -194,13 +187,13 @@ func predictJSON(file string, r readResult) any {
 	}
 	return struct {
 		File string `json:"file"`
-		recognize.Result
+		recognize.Reading
 	}{file, r.res}
 }
 
 // writeInputs saves what the model saw for input i: NAME.png, or
 // NAME.K.png for the K-th digit of a number.
-func writeInputs(dir string, i int, name string, res recognize.Result) error {
+func writeInputs(dir string, i int, name string, res recognize.Reading) error {
 	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	if name == "-" {
 		base = "stdin"

@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"time"
 
 	"digitnet/augment"
 	"digitnet/mnist"
+	"digitnet/models"
 	"digitnet/nn"
 	"digitnet/train"
 )
@@ -98,20 +99,20 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(e.stdout, "test accuracy %.2f%% (%d/%d) after %d epochs in %s\n",
 		100*metrics.Accuracy, metrics.Correct, metrics.N, *epochs, elapsed.Round(time.Second/10))
-	m.Meta["training"] = trainingSummary(cfg, n, metrics.Accuracy, elapsed)
-	m.Meta["test_accuracy"] = strconv.FormatFloat(metrics.Accuracy, 'f', 4, 64)
-	m.Meta["input"] = `{"shape":[28,28,1],"layout":"NHWC","scale":"pixel/255","polarity":"white ink on black","preprocess":"MNIST: ink fitted in 20x20, centre of mass at (14,14)"}`
-	if err := m.SaveFile(*out); err != nil {
+	model := &models.Model{Net: m, Meta: models.Meta{
+		Input:        models.MNISTInput,
+		TestAccuracy: metrics.Accuracy,
+		Training: &models.Training{
+			Epochs: cfg.Epochs, Batch: cfg.Batch, LR: cfg.Adam.LR, Schedule: cfg.Schedule, Seed: cfg.Seed,
+			Images: n, Augment: cfg.Augment != nil, TestAccuracy: metrics.Accuracy,
+			Seconds: math.Round(elapsed.Seconds()*10) / 10, Date: time.Now().UTC().Truncate(time.Second), Go: runtime.Version(),
+		},
+	}}
+	if err := models.WriteFile(*out, model); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "saved %s\n", *out)
 	return nil
-}
-
-func trainingSummary(cfg train.Config, n int, acc float64, elapsed time.Duration) string {
-	return fmt.Sprintf(`{"epochs":%d,"batch":%d,"lr":%g,"schedule":%q,"seed":%d,"images":%d,"augment":%v,"test_accuracy":%.4f,"seconds":%.1f,"date":%q,"go":%q}`,
-		cfg.Epochs, cfg.Batch, cfg.Adam.LR, cfg.Schedule, cfg.Seed, n, cfg.Augment != nil, acc, elapsed.Seconds(),
-		time.Now().UTC().Format(time.RFC3339), runtime.Version())
 }
 
 // checkWritable fails early, before minutes of training, when the model

@@ -10,7 +10,7 @@ import (
 // BenchmarkDecode compares the fast path, with each Paeth filter, with image/png on one of the
 // page's example digits (160x160 RGB, the load benchmark's uploads).
 func BenchmarkDecode(b *testing.B) {
-	data, err := os.ReadFile("../../server/assets/examples/digit-3.png")
+	data, err := os.ReadFile("../../../server/assets/examples/digit-3.png")
 	if err != nil {
 		b.Fatal(err)
 	}

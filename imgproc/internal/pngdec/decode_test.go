@@ -230,7 +230,7 @@ func TestStdlibFiles(t *testing.T) {
 			same(t, fmt.Sprintf("%T level %d", m, level), buf.Bytes())
 		}
 	}
-	examples, _ := filepath.Glob("../../server/assets/examples/*.png")
+	examples, _ := filepath.Glob("../../../server/assets/examples/*.png")
 	if len(examples) == 0 {
 		t.Fatal("no example digits found")
 	}

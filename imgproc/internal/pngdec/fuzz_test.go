@@ -28,7 +28,10 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(fl.bytes(f))
 	}
-	examples, _ := filepath.Glob("../../server/assets/examples/digit-1.png")
+	examples, _ := filepath.Glob("../../../server/assets/examples/digit-1.png")
+	if len(examples) == 0 {
+		f.Fatal("no example digit found to seed the corpus")
+	}
 	for _, path := range examples {
 		if data, err := os.ReadFile(path); err == nil {
 			f.Add(data)

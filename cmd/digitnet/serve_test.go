@@ -1,16 +1,14 @@
-package server
+package main
 
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"digitnet/recognize"
 )
 
 // syncBuffer is a bytes.Buffer safe for a logger and a test to share.
@@ -31,31 +29,34 @@ func (s *syncBuffer) String() string {
 	return s.buf.String()
 }
 
-// TestRun starts the real server on a free port, checks that it is ready in
-// well under a second and answers, and that cancelling stops it cleanly.
-func TestRun(t *testing.T) {
-	if _, err := recognize.Default(); err != nil {
-		skipOrFail(t, "Run needs the embedded model: %v", err)
-	}
-	var logs syncBuffer
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
+// TestServe starts `digitnet serve` on a free port, checks that it is
+// ready in well under a second on the embedded model and answers, and that
+// cancelling (as SIGINT does through main's context) stops it cleanly.
+func TestServe(t *testing.T) {
+	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	start := time.Now()
-	go func() { done <- Run(ctx, Config{Addr: "127.0.0.1:0"}, logger) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	}()
 
-	listening := regexp.MustCompile(`msg=listening url=(http://\S+/)`)
+	listening := regexp.MustCompile(`msg=listening url=(http://\S+/) model=embedded sha256=[0-9a-f]{64}`)
 	var url string
-	for url == "" {
-		if m := listening.FindStringSubmatch(logs.String()); m != nil {
+	for {
+		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
 			url = m[1]
 			break
 		}
-		if time.Since(start) > 5*time.Second {
-			t.Fatalf("no listening log after 5 s:\n%s", logs.String())
+		select {
+		case err := <-done:
+			t.Fatalf("serve returned %v:\n%s", err, stderr.String())
+		case <-time.After(5 * time.Millisecond):
 		}
-		time.Sleep(5 * time.Millisecond)
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("no listening log after 5 s:\n%s", stderr.String())
+		}
 	}
 	if ready := time.Since(start); ready > 500*time.Millisecond {
 		t.Errorf("ready after %s, want well under a second", ready)
@@ -72,9 +73,9 @@ func TestRun(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("Run: %v", err)
+			t.Errorf("serve: %v", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after cancel")
+		t.Fatal("serve did not return after cancel")
 	}
 }

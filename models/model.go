@@ -1,0 +1,92 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"time"
+
+	"digitnet/nn"
+)
+
+// Model is a network and what is known about it.
+type Model struct {
+	Net  *nn.Model
+	Meta Meta
+}
+
+// Meta is what a model file says about its network.
+type Meta struct {
+	// Input describes the inputs the network was trained on.
+	Input Input `json:"input"`
+	// TestAccuracy is the MNIST test accuracy measured when the model was
+	// made, from 0 to 1; 0 when unknown.
+	TestAccuracy float64 `json:"test_accuracy"`
+	// Training is how the network was trained; nil when the file does not
+	// say.
+	Training *Training `json:"training,omitempty"`
+	// SHA256 names the weights: the hex SHA-256 of Net.Params as
+	// little-endian float32, whatever file they came from. Writing stores
+	// it; reading checks a stored one and refuses a file whose weights do
+	// not match.
+	SHA256 string `json:"sha256"`
+	// Format is the file format the model was read from ("safetensors"),
+	// and Source where from ("embedded" or a path). Neither is stored.
+	Format string `json:"format,omitempty"`
+	Source string `json:"source,omitempty"`
+}
+
+// Input describes what a network takes: the "input" metadata of a file.
+type Input struct {
+	Shape      [3]int `json:"shape"`
+	Layout     string `json:"layout"`
+	Scale      string `json:"scale"`
+	Polarity   string `json:"polarity"`
+	Preprocess string `json:"preprocess"`
+}
+
+// MNISTInput is what every digitnet model takes: a 28x28 grey image, white
+// ink on black, prepared as MNIST was and scaled by nn.ScalePixels.
+var MNISTInput = Input{
+	Shape:      [3]int{28, 28, 1},
+	Layout:     "NHWC",
+	Scale:      "pixel/255",
+	Polarity:   "white ink on black",
+	Preprocess: "MNIST: ink fitted in 20x20, centre of mass at (14,14)",
+}
+
+// Training is how a network was trained: the "training" metadata of a
+// file.
+type Training struct {
+	Epochs   int     `json:"epochs"`
+	Batch    int     `json:"batch"`
+	LR       float64 `json:"lr"`
+	Schedule string  `json:"schedule"`
+	Seed     uint64  `json:"seed"`
+	// Images is how many training images an epoch used.
+	Images  int  `json:"images"`
+	Augment bool `json:"augment"`
+	// TestAccuracy is the MNIST test accuracy at the end of training.
+	TestAccuracy float64   `json:"test_accuracy"`
+	Seconds      float64   `json:"seconds"`
+	Date         time.Time `json:"date"`
+	// Go is the Go version that built the trainer.
+	Go string `json:"go"`
+}
+
+// WeightsSHA256 returns the hex SHA-256 of params as little-endian float32:
+// the value Meta.SHA256 holds.
+func WeightsSHA256(params []float32) string {
+	h := sha256.New()
+	var buf [4096]byte
+	for len(params) > 0 {
+		n := min(len(params), len(buf)/4)
+		for i, v := range params[:n] {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+		}
+		h.Write(buf[:4*n])
+		params = params[n:]
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// GCPercent is the garbage-collector target `digitnet serve` runs with
+// unless GOGC is set. Each request allocates an image's planes and drops
+// them at once, so the default target (100) collects every few requests;
+// 400 trades about 20 MiB of heap for a fifth less CPU per request
+// (cmd/digitnet-load: 1,711 → 2,085 req/s, peak RSS 29 → 51 MiB).
+const GCPercent = 400
+
+// DefaultAddr is where `digitnet serve` listens unless told otherwise:
+// loopback only, as the server has no authentication.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Connection timeouts. ReadTimeout allows a 32 MiB upload at about 4 Mbit/s;
+// WriteTimeout covers reading 64 images after it.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 60 * time.Second
+	writeTimeout      = 120 * time.Second
+	idleTimeout       = 120 * time.Second
+)
+
+// DefaultDrain is how long Serve lets requests in flight finish after ctx
+// is done, unless told otherwise.
+const DefaultDrain = 15 * time.Second
+
+// Serve answers HTTP on ln with h and the package's timeouts until ctx is
+// done; then it stops accepting connections and waits up to drain for
+// requests in flight to finish (DefaultDrain if drain is 0). It returns nil
+// after a clean shutdown.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, drain time.Duration) error {
+	if drain <= 0 {
+		drain = DefaultDrain
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Requests do not inherit ctx: a shutdown must let them finish,
+		// not cancel them.
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "drain", drain)
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("server: requests still running after %s: %w", drain, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -4,7 +4,11 @@ package vec
 // 2x2 max pool over four channel runs. For a whole plane, MaxPool2x2 saves
 // a call per pixel.
 func Max4(dst, a, b, c, d []float32) {
-	max4(dst, a, b, c, d) // one Go call: each arch's max4 checks the lengths
+	a, b, c, d = a[:len(dst)], b[:len(dst)], c[:len(dst)], d[:len(dst)]
+	if len(dst) == 0 {
+		return
+	}
+	active.Load().max4(dst, a, b, c, d)
 }
 
 // MaxPool2x2 sets dst, an (h/2)×(w/2)×c NHWC plane, to the 2x2 stride-2
@@ -19,7 +23,7 @@ func MaxPool2x2(dst, src []float32, h, w, c int) {
 	}
 	_ = src[h*w*c-1]
 	_ = dst[oh*ow*c-1]
-	maxPool(dst, src, oh, ow, c, w)
+	active.Load().maxPool(dst, src, oh, ow, c, w)
 }
 
 // Unpool2x2 is the backward pass of MaxPool2x2. src is the plane that was
@@ -37,7 +41,7 @@ func Unpool2x2(dst, src, y, g []float32, h, w, c int) {
 	_ = dst[h*w*c-1]
 	_ = y[oh*ow*c-1]
 	_ = g[oh*ow*c-1]
-	unpool(dst, src, y, g, oh, ow, c, w)
+	active.Load().unpool(dst, src, y, g, oh, ow, c, w)
 }
 
 // AddBias adds bias to each row of y (rows of len(bias)); with relu it then
@@ -51,7 +55,7 @@ func AddBias(y, bias []float32, relu bool) {
 	if len(y)%n != 0 {
 		panic("vec: AddBias: len(y) is not a multiple of len(bias)")
 	}
-	addBias(y, bias, relu)
+	active.Load().addBias(y, bias, relu)
 }
 
 // MaskReLU zeroes d[i] where y[i] <= 0: the backward pass of a ReLU whose
@@ -61,7 +65,7 @@ func MaskReLU(d, y []float32) {
 	if len(y) == 0 {
 		return
 	}
-	maskReLU(d, y)
+	active.Load().maskReLU(d, y)
 }
 
 // Add sets dst[i] += src[i] for i < len(dst).
@@ -70,7 +74,7 @@ func Add(dst, src []float32) {
 	if len(dst) == 0 {
 		return
 	}
-	add(dst, src)
+	active.Load().add(dst, src)
 }
 
 // ColSums adds to dst[j] the sum over the rows of src, rows of len(dst):
@@ -84,7 +88,7 @@ func ColSums(dst, src []float32) {
 	if len(src)%n != 0 {
 		panic("vec: ColSums: len(src) is not a multiple of len(dst)")
 	}
-	colSums(dst, src)
+	active.Load().colSums(dst, src)
 }
 
 // Adam applies one Adam step to w with gradient g and moments m, v (all of
@@ -96,8 +100,5 @@ func Adam(w, g, m, v []float32, b1, b2, lr, eps float32) {
 	if len(w) == 0 {
 		return
 	}
-	adam(w, g, m, v, b1, b2, lr, eps)
+	active.Load().adam(w, g, m, v, b1, b2, lr, eps)
 }
-
-// Impl names the implementation in use: "avx512", "avx2" or "go".
-func Impl() string { return implName() }

@@ -110,6 +110,27 @@ func forEachImpl(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// TestImpls checks the table: the best implementation is active, the list
+// follows the CPU flags and ends in Go, and only AVX-512 has fast Winograd
+// transforms.
+func TestImpls(t *testing.T) {
+	names := implNames()
+	if got := Impl(); got != names[0] {
+		t.Errorf("Impl() = %q, want the best available %q", got, names[0])
+	}
+	if names[len(names)-1] != "go" {
+		t.Errorf("implementations %v do not end in go", names)
+	}
+	if useAVX512 && names[0] != "avx512" || !useAVX512 && useAVX2 && names[0] != "avx2" {
+		t.Errorf("implementations %v disagree with useAVX512=%v useAVX2=%v", names, useAVX512, useAVX2)
+	}
+	forEachImpl(t, func(t *testing.T) {
+		if got, want := WinogradFast(), Impl() == "avx512"; got != want {
+			t.Errorf("WinogradFast() = %v, want %v", got, want)
+		}
+	})
+}
+
 // The references: the plainest loops, independent of vec_go.go.
 
 func refMax4(dst, a, b, c, d []float32) {

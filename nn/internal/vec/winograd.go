@@ -19,7 +19,7 @@ func WinogradInput(u []float32, uStride int, x []float32, rowStride, pixStride, 
 	}
 	_ = u[15*uStride+n-1]
 	_ = x[3*rowStride+3*pixStride+n-1]
-	winogradInput(u, uStride, x, rowStride, pixStride, n)
+	active.Load().winogradInput(u, uStride, x, rowStride, pixStride, n)
 }
 
 // WinogradOutputMax writes into dst the maximum of the four outputs Y =
@@ -31,7 +31,7 @@ func WinogradOutputMax(dst, m []float32, mStride int) {
 		return
 	}
 	_ = m[15*mStride+len(dst)-1]
-	winogradOutputMax(dst, m, mStride)
+	active.Load().winogradOutputMax(dst, m, mStride)
 }
 
 // WinogradKernel writes V = G g Gᵀ of a 3x3 kernel g into v, vector ξ at
@@ -43,7 +43,7 @@ func WinogradKernel(v []float32, vStride int, w []float32, wStride, n int) {
 	}
 	_ = v[15*vStride+n-1]
 	_ = w[8*wStride+n-1]
-	winogradKernel(v, vStride, w, wStride, n)
+	active.Load().winogradKernel(v, vStride, w, wStride, n)
 }
 
 // WinogradConv1Max writes into dst the 2x2 max pool of the 2x2 outputs of
@@ -58,12 +58,12 @@ func WinogradConv1Max(dst, x []float32, rowStride int, v []float32, vStride int)
 	}
 	_ = x[3*rowStride+3]
 	_ = v[15*vStride+len(dst)-1]
-	winogradConv1Max(dst, x, rowStride, v, vStride)
+	active.Load().winogradConv1Max(dst, x, rowStride, v, vStride)
 }
 
 // WinogradFast reports whether the transforms run as vector code here; in
 // Go they cost about as much as the multiplies they save.
-func WinogradFast() bool { return useAVX512 }
+func WinogradFast() bool { return active.Load().winogradFast }
 
 func winogradInputGo(u []float32, us int, x []float32, xs, cs, n int) {
 	for c := range n {

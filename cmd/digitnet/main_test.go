@@ -45,6 +45,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "--out", "/nonexistent-dir/m.safetensors"}, "--out"},
 		{[]string{"train", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"predict", "a.png", "--bogus"}, "unknown flag --bogus"},
+		{[]string{"predict", "--json", "--csv", "a.png"}, "--json and --csv exclude each other"},
 		{[]string{"train", "--epochs"}, "--epochs needs a value"},
 		{[]string{"help", "fly"}, `no help for "fly"`},
 		{[]string{"train", "extra"}, `unexpected argument "extra"`},
@@ -201,7 +202,7 @@ func TestPredict(t *testing.T) {
 	}
 
 	code, stdout, _ = runCLI(t, "", "predict", dir)
-	if code != 1 || !strings.Contains(stdout, "one.png") || !strings.Contains(stdout, "error:") {
+	if code != 1 || !strings.Contains(stdout, "one.png") || !strings.Contains(stdout, "unsupported format") {
 		t.Errorf("predict DIR: exit %d\n%s", code, stdout)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -106,22 +105,4 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 		}
 		fmt.Fprintln(w)
 	})
-}
-
-// checkPath turns a missing or wrong-kind --flag path into a usage error
-// before any work starts; an empty path (the flag's default) passes.
-func checkPath(cmd, flagName, path string, wantDir bool) error {
-	if path == "" {
-		return nil
-	}
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return usagef(cmd, "--%s: %v", flagName, err)
-	case wantDir && !st.IsDir():
-		return usagef(cmd, "--%s: %s is not a folder", flagName, path)
-	case !wantDir && st.IsDir():
-		return usagef(cmd, "--%s: %s is a folder, not a file", flagName, path)
-	}
-	return nil
 }

@@ -16,7 +16,6 @@ import (
 
 	"digitnet/internal/testenv"
 	"digitnet/mnist"
-	"digitnet/models"
 )
 
 // runCLI runs the command line as main does and returns its exit status
@@ -46,7 +45,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"predict", "a.png", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"predict", "--json", "--csv", "a.png"}, "--json and --csv exclude each other"},
+		{[]string{"train", "--validation", "1"}, "--validation must be a fraction"},
 		{[]string{"train", "--epochs"}, "--epochs needs a value"},
+		{[]string{"eval", "--plot", "/nonexistent-dir/c.svg"}, "--plot: folder /nonexistent-dir"},
 		{[]string{"help", "fly"}, `no help for "fly"`},
 		{[]string{"train", "extra"}, `unexpected argument "extra"`},
 		{[]string{"eval", "extra"}, `unexpected argument "extra"`},
@@ -218,9 +219,13 @@ func findMNIST(t *testing.T) {
 // through the CLI.
 func TestEvalEmbedded(t *testing.T) {
 	findMNIST(t)
-	code, stdout, stderr := runCLI(t, "", "eval", "--json")
+	plotPath := filepath.Join(t.TempDir(), "confusion.svg")
+	code, stdout, stderr := runCLI(t, "", "eval", "--json", "--plot", plotPath)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if svg, err := os.ReadFile(plotPath); err != nil || !strings.Contains(string(svg), "of 10,000 read right") {
+		t.Errorf("--plot wrote %.80q (%v)", svg, err)
 	}
 	var got struct {
 		Accuracy  float64 `json:"accuracy"`
@@ -233,28 +238,5 @@ func TestEvalEmbedded(t *testing.T) {
 	t.Logf("embedded model: %.2f%% on %d test images", 100*got.Accuracy, got.N)
 	if got.N != 10000 || len(got.Confusion) != 10 || got.Accuracy < 0.9948 {
 		t.Errorf("embedded model: accuracy %.4f on %d images; want ≥ 0.9948 (the README's figure) on 10000", got.Accuracy, got.N)
-	}
-}
-
-func TestTrainSavesModel(t *testing.T) {
-	findMNIST(t)
-	out := filepath.Join(t.TempDir(), "m.safetensors")
-	code, stdout, stderr := runCLI(t, "", "train", "--epochs", "1", "--limit", "640", "--seed", "3", "--out", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	if !strings.Contains(stderr, "epoch 1: loss") || !strings.Contains(stdout, "test accuracy") {
-		t.Errorf("output lacks the epoch line or accuracy:\nstdout %s\nstderr %s", stdout, stderr)
-	}
-	m, err := models.Load(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr := m.Meta.Training; tr == nil || tr.Seed != 3 || tr.Images != 640 || m.Meta.TestAccuracy == 0 || m.Meta.SHA256 == "" {
-		t.Errorf("metadata %+v, training %+v", m.Meta, tr)
-	}
-	code, stdout, _ = runCLI(t, "", "eval", "--model", out)
-	if code != 0 || !strings.Contains(stdout, "confusion") {
-		t.Errorf("eval of the trained model: exit %d\n%s", code, stdout)
 	}
 }

@@ -67,6 +67,19 @@ func TestPredictNotRegular(t *testing.T) {
 	}
 }
 
+// TestTrainOutNotRegular checks that --out naming a named pipe is refused
+// before any work.
+func TestTrainOutNotRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "", "train", "--data", t.TempDir(), "--out", fifo, "--force")
+	if code != 2 || !strings.Contains(stderr, "is not a regular file") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+}
+
 // TestCtrlC runs digitnet as a process, blocked reading an image from
 // standard input, and sends it SIGINT: it must exit at once with 130.
 func TestCtrlC(t *testing.T) {

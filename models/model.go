@@ -67,12 +67,39 @@ type Training struct {
 	// Images is how many training images an epoch used.
 	Images  int  `json:"images"`
 	Augment bool `json:"augment"`
+	// Validation is the fraction of the training images held out to
+	// measure each epoch (0: the epochs were measured on the test set).
+	Validation float64 `json:"validation,omitempty"`
 	// TestAccuracy is the MNIST test accuracy at the end of training.
-	TestAccuracy float64   `json:"test_accuracy"`
-	Seconds      float64   `json:"seconds"`
-	Date         time.Time `json:"date"`
+	TestAccuracy float64 `json:"test_accuracy"`
+	// TestConfusion is the MNIST test set's confusion matrix at the end of
+	// training: TestConfusion[t][p] counts images of digit t read as p.
+	TestConfusion [][]int   `json:"test_confusion,omitempty"`
+	Seconds       float64   `json:"seconds"`
+	Date          time.Time `json:"date"`
 	// Go is the Go version that built the trainer.
 	Go string `json:"go"`
+	// History has one record per epoch, in order.
+	History []Epoch `json:"history,omitempty"`
+}
+
+// Epoch is how one epoch of training went: a line of `digitnet train
+// --log` and an element of Training.History. Loss is the mean
+// cross-entropy; accuracies are fractions from 0 to 1. Loss and Accuracy
+// are running means over the epoch's training images, as Keras reports
+// them; the epoch is measured on the held-out validation images (Val*) or,
+// without them, on the test set (Test*).
+type Epoch struct {
+	Epoch        int     `json:"epoch"`
+	Loss         float64 `json:"loss"`
+	Accuracy     float64 `json:"accuracy"`
+	ValLoss      float64 `json:"val_loss,omitempty"`
+	ValAccuracy  float64 `json:"val_accuracy,omitempty"`
+	TestLoss     float64 `json:"test_loss,omitempty"`
+	TestAccuracy float64 `json:"test_accuracy,omitempty"`
+	// Seconds is the epoch's training time, without its measurement.
+	Seconds      float64 `json:"seconds"`
+	ImagesPerSec float64 `json:"images_per_sec"`
 }
 
 // WeightsSHA256 returns the hex SHA-256 of params as little-endian float32:

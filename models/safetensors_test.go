@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,10 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := &Model{Net: net, Meta: tinyModel(t).Meta}
+		tr := *m.Meta.Training
+		tr.History = []Epoch{{Epoch: 1, Loss: 0.2, Accuracy: 0.94, TestLoss: 0.06, TestAccuracy: 0.98, Seconds: 3.1, ImagesPerSec: 19300}}
+		tr.TestConfusion = [][]int{{1, 0}, {2, 3}}
+		m.Meta.Training = &tr
 		path := filepath.Join(t.TempDir(), "m.safetensors")
 		if err := WriteFile(path, m); err != nil {
 			t.Fatal(err)
@@ -90,7 +95,7 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 		}
 		want := m.Meta
 		want.SHA256, want.Format, want.Source = WeightsSHA256(net.Params), "safetensors", path
-		if back.Meta.Training == nil || *back.Meta.Training != *want.Training {
+		if back.Meta.Training == nil || !reflect.DeepEqual(*back.Meta.Training, *want.Training) {
 			t.Errorf("training %+v, want %+v", back.Meta.Training, want.Training)
 		}
 		back.Meta.Training, want.Training = nil, nil

@@ -65,6 +65,20 @@ type Progress struct {
 	// Loss and Accuracy are running means over the epoch so far.
 	Loss, Accuracy float64
 	Elapsed        time.Duration // since the epoch began
+	// RunElapsed is the time since Fit began, including the epoch
+	// callbacks' work (such as measuring each epoch).
+	RunElapsed time.Duration
+}
+
+// RunETA estimates the time left until the whole run ends, from the pace
+// of the run so far.
+func (p Progress) RunETA() time.Duration {
+	done := (p.Epoch-1)*p.Total + p.Done
+	if done <= 0 || p.RunElapsed <= 0 {
+		return 0
+	}
+	left := p.Epochs*p.Total - done
+	return time.Duration(float64(p.RunElapsed) * float64(left) / float64(done))
 }
 
 // ImagesPerSec is the epoch's throughput so far.
@@ -112,6 +126,7 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 	labels := make([]uint8, cfg.Batch)
 	order := make([]int, n)
 	prep := newPreparer(set, cfg)
+	runStart := time.Now()
 	for e := 1; e <= cfg.Epochs; e++ {
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(e)))
 		for i := range order {
@@ -141,7 +156,7 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 			if progress != nil {
 				progress(Progress{Epoch: e, Epochs: cfg.Epochs, Done: done, Total: n,
 					Loss: lossSum / float64(done), Accuracy: float64(correct) / float64(done),
-					Elapsed: time.Since(start)})
+					Elapsed: time.Since(start), RunElapsed: time.Since(runStart)})
 			}
 		}
 		if epoch != nil {

@@ -33,7 +33,11 @@ func runBench(ctx context.Context, args []string, e env) error {
 	if *rounds <= 0 || *steps <= 0 {
 		return usagef("bench", "--rounds and --steps must be positive")
 	}
-	r, err := bench.Run(bench.Options{Rounds: *rounds, TrainSteps: *steps})
+	var r bench.Report
+	err := untilDone(ctx, "the benchmark did not finish", func() (err error) {
+		r, err = bench.Run(bench.Options{Rounds: *rounds, TrainSteps: *steps})
+		return err
+	})
 	if err != nil {
 		return err
 	}

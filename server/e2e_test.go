@@ -50,7 +50,8 @@ import (
 //
 //	DIGITNET_CHROMIUM            browser binary (default /usr/bin/chromium, then chromium on $PATH)
 //	DIGITNET_SCREENSHOTS         folder for the screenshots (default: a temporary folder)
-//	DIGITNET_README_SCREENSHOT=1 also write ../docs/screenshot.png and ../docs/screenshot-phone.png
+//	DIGITNET_README_SCREENSHOT=1 also write ../docs/screenshot.png (desktop, whole page) and
+//	                             ../docs/screenshot-phone.png (a phone's screen after an upload)
 
 func chromiumPath(t *testing.T) string {
 	t.Helper()
@@ -102,11 +103,16 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
-// saveScreenshot captures the whole page as dir/name, and also as
-// ../docs/readme when DIGITNET_README_SCREENSHOT=1.
-func saveScreenshot(t *testing.T, ctx context.Context, dir, name, readme string) {
+// saveScreenshot captures the whole page, or with full false what the
+// screen shows, as dir/name, and also as ../docs/readme when
+// DIGITNET_README_SCREENSHOT=1.
+func saveScreenshot(t *testing.T, ctx context.Context, full bool, dir, name, readme string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	shot := chromedp.CaptureScreenshot()
+	if full {
+		shot = chromedp.FullScreenshot(100)
+	}
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -1001,7 +1007,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		}
 		checkLayout(t, bctx, "desktop")
 		evalPage[bool](t, bctx, `(document.activeElement.blur(), window.scrollTo(0, 0), true)`)
-		saveScreenshot(t, bctx, shots, "desktop.png", "screenshot.png")
+		saveScreenshot(t, bctx, true, shots, "desktop.png", "screenshot.png")
 	})
 
 	t.Run("phone", func(t *testing.T) {
@@ -1009,9 +1015,14 @@ func TestBrowserEndToEnd(t *testing.T) {
 			chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
 		open(stub.URL)
 		// A batch on a phone: pages of 12 keep the page short.
-		batch := append(slices.Clone(showcase), fx.batch[:20]...)
+		// The odd ones first, so the phone's screen shows them.
+		batch := append([]string{fx.strip, fx.letter, fx.photo, fx.notes}, fx.digits[:6]...)
+		batch = append(batch, fx.batch[:20]...)
 		uploadFiles(t, bctx, batch, len(batch))
 		resultsInView(t, bctx, "phone")
+		// What the phone shows once the results have scrolled into view.
+		waitUntil(t, bctx, "the results are scrolled to the top", `(r => Math.abs(r.getBoundingClientRect().top - parseFloat(getComputedStyle(r).scrollMarginTop)) < 2)(document.querySelector('#results'))`)
+		saveScreenshot(t, bctx, false, shots, "phone.png", "screenshot-phone.png")
 		if got := evalPage[string](t, bctx, `document.querySelector('#page-info').textContent`); got != "1–12 of 30" {
 			t.Errorf("phone: the pager says %q", got)
 		}
@@ -1034,7 +1045,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		waitUntil(t, bctx, "tapping API unfolds it", `document.querySelector('.api details').open && document.querySelector('.copy').offsetWidth > 0`)
 		checkLayout(t, bctx, "phone")
 		evalPage[bool](t, bctx, `(document.activeElement.blur(), window.scrollTo(0, 0), true)`)
-		saveScreenshot(t, bctx, shots, "phone.png", "screenshot-phone.png")
+		saveScreenshot(t, bctx, true, shots, "phone-full.png", "")
 	})
 
 	t.Run("offline", func(t *testing.T) {

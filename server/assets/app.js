@@ -489,8 +489,10 @@ function removeCard(job) {
 }
 
 function retry(job) {
+  job.li.focus(); // its Retry button disappears while the image is read again
   enqueue(job);
   refreshNow();
+  if (job.li.hidden) $("#results-h").focus(); // the Errors filter hid it
 }
 
 gallery.addEventListener("click", (e) => {
@@ -500,7 +502,6 @@ gallery.addEventListener("click", (e) => {
   if (btn.classList.contains("remove")) {
     removeCard(job);
   } else if (btn.classList.contains("retry")) {
-    job.li.focus(); // the button disappears while the image is read again
     retry(job);
   }
 });
@@ -652,7 +653,7 @@ function resetPad() {
   const box = $("#draw-result");
   $("#draw-digit").textContent = "–";
   $("#draw-digit").classList.remove("long");
-  $("#draw-conf").textContent = "Draw a digit in the box";
+  $("#draw-conf").textContent = "Draw a digit in the box, or a few side by side for a number";
   $(".badge", box).hidden = true;
   $(".doubt", box).hidden = true;
   $("#draw-retry").hidden = true;

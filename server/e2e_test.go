@@ -147,6 +147,7 @@ const readGallery = `[...document.querySelectorAll('#gallery .result')].map(li =
 	error: li.querySelector('.res-error').hidden ? "" : li.querySelector('.res-error-msg').textContent,
 	retry: !li.querySelector('.retry').hidden}))`
 
+// readCards returns the gallery's cards in order.
 func readCards(t *testing.T, ctx context.Context) []card {
 	t.Helper()
 	cards, err := chromedp.Run(ctx, chromedp.Evaluate[[]card](readGallery))
@@ -184,6 +185,8 @@ func evalPage[T any](t *testing.T, ctx context.Context, script string) T {
 	return v
 }
 
+// act runs browser actions and fails the test, saying what it was doing,
+// if one fails.
 func act(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
@@ -191,6 +194,7 @@ func act(t *testing.T, ctx context.Context, what string, steps ...chromedp.Actio
 	}
 }
 
+// waitUntil waits up to 10 s for a script to return a truthy value.
 func waitUntil(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
@@ -580,7 +584,7 @@ func checkBoxes(t *testing.T, ctx context.Context, url, path, width string) {
 	}
 }
 
-// resultsInView checks that after an uploadFiles the results' status line is on
+// resultsInView checks that after an upload the results' status line is on
 // screen, so the user sees that something happens.
 func resultsInView(t *testing.T, ctx context.Context, width string) {
 	t.Helper()
@@ -590,7 +594,7 @@ func resultsInView(t *testing.T, ctx context.Context, width string) {
 	})()`, chromedp.WithPollingTimeout(3*time.Second)))
 	if err != nil {
 		top := evalPage[float64](t, ctx, `document.querySelector('#status').getBoundingClientRect().top`)
-		t.Errorf("%s: after the uploadFiles the results status is at y=%.0f, off screen", width, top)
+		t.Errorf("%s: after the upload the results status is at y=%.0f, off screen", width, top)
 	}
 }
 
@@ -657,7 +661,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		for i, c := range cards {
 			want := fmt.Sprintf("digit-%d.png", i)
 			if c.Name != want {
-				t.Errorf("card %d is %q, want %q (uploadFiles order)", i, c.Name, want)
+				t.Errorf("card %d is %q, want %q (upload order)", i, c.Name, want)
 			}
 			if c.State != "done" || c.Digit != strconv.Itoa(i) {
 				t.Errorf("card %s: state %q, digit %q, error %q; want digit %d", c.Name, c.State, c.Digit, c.Error, i)
@@ -699,6 +703,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// The rest runs against the flagging server, which doubts the letter.
 	open(stub.URL)
+	var unsure []string // the cards of the batch read as uncertain
 	t.Run("a batch of 99", func(t *testing.T) {
 		if h := evalPage[string](t, bctx, `document.querySelector('#results-h').textContent`); h != "Results" {
 			t.Errorf("the heading is %q before any upload", h)
@@ -736,12 +741,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 		if !progress {
 			t.Errorf("the live region said %+v: no progress before the end", log)
 		}
-		const want = "99 of 99 read · 1 error · 1 unsure"
-		if got := evalPage[string](t, bctx, `document.querySelector('#status[aria-live="polite"]').textContent`); got != want {
-			t.Errorf("the live region says %q, want %q", got, want)
-		}
-		wrong := 0
+		wrong, doubted := 0, 0
 		for _, c := range cards {
+			if c.Uncertain {
+				unsure = append(unsure, c.Name)
+			}
 			switch {
 			case c.Name == "notes.txt":
 				if c.State != "error" || c.Error == "" || c.Retry {
@@ -751,14 +755,20 @@ func TestBrowserEndToEnd(t *testing.T) {
 				if !c.Uncertain || c.State != "done" {
 					t.Errorf("letter-a.png: %+v; want an uncertain reading", c)
 				}
-			case c.State != "done" || c.Uncertain:
-				t.Errorf("%s: %+v; want a sure reading", c.Name, c)
+			case c.State != "done":
+				t.Errorf("%s: %+v; want a reading", c.Name, c)
 			case c.Digit != strconv.Itoa(fx.labels[c.Name]):
 				wrong++
+			case c.Uncertain:
+				doubted++ // the model may doubt a scrawled MNIST digit
 			}
 		}
-		if wrong > 2 {
-			t.Errorf("%d of 97 MNIST digits read wrong on the page", wrong)
+		if wrong > 2 || doubted > 2 {
+			t.Errorf("of 97 MNIST digits, %d read wrong and %d right but unsure on the page", wrong, doubted)
+		}
+		want := fmt.Sprintf("99 of 99 read · 1 error · %d unsure", len(unsure))
+		if got := evalPage[string](t, bctx, `document.querySelector('#status[aria-live="polite"]').textContent`); got != want {
+			t.Errorf("the live region says %q, want %q", got, want)
 		}
 		// 99 cards in pages of 24: the page stays short.
 		shown := 0
@@ -802,8 +812,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 			t.Errorf("the Errors filter shows %q", got)
 		}
 		act(t, bctx, "Unsure", chromedp.Click(chromedp.CSS(`#filters [data-filter="unsure"]`)))
-		if got := evalPage[[]string](t, bctx, count); !slices.Equal(got, []string{"letter-a.png"}) {
-			t.Errorf("the Unsure filter shows %q", got)
+		if got := evalPage[[]string](t, bctx, count); !slices.Equal(got, unsure) {
+			t.Errorf("the Unsure filter shows %q, want %q", got, unsure)
 		}
 		act(t, bctx, "All", chromedp.Click(chromedp.CSS(`#filters [data-filter="all"]`)))
 		act(t, bctx, "Next page", chromedp.Click(chromedp.CSS(`#page-next`)))
@@ -873,8 +883,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		if len(cards) != 98 || slices.ContainsFunc(cards, func(c card) bool { return c.Name == "notes.txt" }) {
 			t.Errorf("after removing notes.txt the gallery holds %d cards", len(cards))
 		}
-		if got := evalPage[string](t, bctx, `document.querySelector('#status').textContent`); got != "98 of 98 read · 1 unsure" {
-			t.Errorf("after removing the error the status says %q", got)
+		if got, want := evalPage[string](t, bctx, `document.querySelector('#status').textContent`), fmt.Sprintf("98 of 98 read · %d unsure", len(unsure)); got != want {
+			t.Errorf("after removing the error the status says %q, want %q", got, want)
 		}
 		if got := evalPage[string](t, bctx, `document.querySelector('#filter-empty').hidden ? '' : document.querySelector('#filter-empty').textContent`); got != "No errors." {
 			t.Errorf("the empty Errors filter says %q", got)
@@ -1032,8 +1042,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 		visible := `[...document.querySelectorAll('#gallery .result')].filter(li => !li.hidden).map(li => li.dataset.name)`
 		act(t, bctx, "tap Unsure", chromedp.Tap(chromedp.CSS(`[data-filter="unsure"]`)))
 		waitUntil(t, bctx, "the Unsure filter is on", `document.querySelector('[data-filter="unsure"]').getAttribute('aria-pressed') === 'true'`)
-		if got := evalPage[[]string](t, bctx, visible); !slices.Equal(got, []string{"letter-a.png"}) {
-			t.Errorf("phone: the Unsure filter shows %q", got)
+		want := evalPage[[]string](t, bctx, `[...document.querySelectorAll('#gallery .result[data-uncertain="true"]')].map(li => li.dataset.name).slice(0, 12)`)
+		if got := evalPage[[]string](t, bctx, visible); !slices.Equal(got, want) || !slices.Contains(got, "letter-a.png") {
+			t.Errorf("phone: the Unsure filter shows %q, want %q with letter-a.png", got, want)
 		}
 		act(t, bctx, "tap All", chromedp.Tap(chromedp.CSS(`[data-filter="all"]`)))
 		waitUntil(t, bctx, "the All filter is on", `document.querySelector('[data-filter="all"]').getAttribute('aria-pressed') === 'true'`)
@@ -1044,8 +1055,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 		act(t, bctx, "tap API", chromedp.Tap(chromedp.CSS(".api summary")))
 		waitUntil(t, bctx, "tapping API unfolds it", `document.querySelector('.api details').open && document.querySelector('.copy').offsetWidth > 0`)
 		checkLayout(t, bctx, "phone")
-		evalPage[bool](t, bctx, `(document.activeElement.blur(), window.scrollTo(0, 0), true)`)
-		saveScreenshot(t, bctx, true, shots, "phone-full.png", "")
+		if os.Getenv("DIGITNET_SCREENSHOTS") != "" { // 9,000 px tall: only when asked for
+			evalPage[bool](t, bctx, `(document.activeElement.blur(), window.scrollTo(0, 0), true)`)
+			saveScreenshot(t, bctx, true, shots, "phone-full.png", "")
+		}
 	})
 
 	t.Run("offline", func(t *testing.T) {

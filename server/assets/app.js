@@ -47,9 +47,7 @@ function renderBars(ol, rows) {
       $(".bar-label", li).textContent = d;
       $(".bar-pct", li).textContent = pct(p);
       li.setAttribute("aria-label", `${d}: ${pct(p)}${unsure ? ", unsure" : ""}`);
-      // Set the width on the next frame so the bar animates from zero.
-      const fill = $(".bar-fill", li);
-      requestAnimationFrame(() => fill.style.setProperty("width", `${Math.max(p * 100, 1)}%`));
+      $(".bar-fill", li).style.width = `${Math.max(p * 100, 1)}%`;
       return li;
     }),
   );

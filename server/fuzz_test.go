@@ -24,6 +24,14 @@ func (configReader) Read(r io.Reader) (recognize.Reading, error) {
 	return recognize.Reading{Digit: fakeDigit((cfg.Width + cfg.Height) % 10)}, nil
 }
 
+func (configReader) Cost(data []byte) (int64, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return 0, &recognize.Error{Code: recognize.CodeCorrupt, Message: err.Error(), Err: err}
+	}
+	return 4 * int64(cfg.Width) * int64(cfg.Height), nil
+}
+
 func (configReader) Info() recognize.ModelInfo { return recognize.ModelInfo{} }
 
 // FuzzPredict posts arbitrary bodies under the content types clients send

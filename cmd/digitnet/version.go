@@ -35,16 +35,24 @@ func runVersion(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
+// version, when set at link time (-ldflags "-X main.version=v1.2.3", as
+// the Dockerfile does, where there is no .git to stamp), is the version
+// printed.
+var version string
+
 // buildVersion is the module version the binary was built at ("(devel)"
 // for a build from a checkout), with the commit and its date when the
 // build recorded them.
 func buildVersion() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "(unknown: built without module information)"
+		bi = &debug.BuildInfo{}
 	}
 	v := bi.Main.Version
-	if v == "" {
+	switch {
+	case version != "":
+		v = version
+	case v == "":
 		v = "(devel)"
 	}
 	var rev, when, modified string

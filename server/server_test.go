@@ -28,8 +28,8 @@ import (
 )
 
 // fakeReader understands tiny text "images": "digit:7" reads as a 7,
-// "number:42" as the number 42, "big:N" as a number of N ones (an answer
-// of N bytes, cheap to make), "panic" panics, "block" waits for the
+// "number:42" as the number 42, "big" as a number of 6 Mi ones (an answer
+// too large for the socket buffers, cheap to make), "panic" panics, "block" waits for the
 // release channel, "nan" reads with NaN probabilities, "corrupt" and
 // "blank" fail as damaged and empty images do, "huge" is refused on its
 // header; a prefix "cost:N " says the image costs N bytes to read. Any
@@ -59,7 +59,7 @@ func (f *fakeReader) Cost(data []byte) (int64, error) {
 	case s == "huge":
 		return 0, &recognize.Error{Code: recognize.CodeTooLarge, Message: "The image is 9000 × 9000 pixels (81 MP); the limit is 40 MP — scale it down", Err: recognize.ErrTooLarge}
 	case s == "panic", s == "block", s == "nan", s == "corrupt", s == "blank",
-		strings.HasPrefix(s, "digit:"), strings.HasPrefix(s, "number:"), strings.HasPrefix(s, "big:"):
+		strings.HasPrefix(s, "digit:"), strings.HasPrefix(s, "number:"), s == "big":
 		return cost, nil
 	}
 	return 0, &recognize.Error{Code: recognize.CodeUnsupported, Message: "This is not an image digitnet can read (it looks like text)", Err: recognize.ErrUnsupported}
@@ -90,9 +90,8 @@ func (f *fakeReader) Read(r io.Reader) (recognize.Reading, error) {
 		return recognize.Reading{}, &recognize.Error{Code: recognize.CodeCorrupt, Message: "This PNG file is damaged", Err: recognize.ErrCorrupt}
 	case s == "blank":
 		return recognize.Reading{}, &recognize.Error{Code: recognize.CodeNoDigit, Message: "No digit found — the image looks blank or too faint", Err: recognize.ErrNoInk}
-	case strings.HasPrefix(s, "big:"):
-		n, _ := strconv.Atoi(s[len("big:"):])
-		return recognize.Reading{Digit: fakeDigit(1), Number: strings.Repeat("1", n)}, nil
+	case s == "big":
+		return recognize.Reading{Digit: fakeDigit(1), Number: bigNumber}, nil
 	case strings.HasPrefix(s, "digit:"):
 		var d int
 		fmt.Sscanf(s, "digit:%d", &d)
@@ -107,6 +106,8 @@ func (f *fakeReader) Read(r io.Reader) (recognize.Reading, error) {
 	res.Digit = res.Digits[0]
 	return res, nil
 }
+
+var bigNumber = strings.Repeat("1", 6<<20)
 
 func fakeDigit(d int) recognize.Digit {
 	var p [10]float32

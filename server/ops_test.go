@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -294,4 +295,102 @@ func TestMetricsRouteLabels(t *testing.T) {
 			t.Errorf("route label %q is not a registered pattern (%s)", route, strings.TrimSpace(line))
 		}
 	}
+}
+
+// TestProbesRefused posts issue 14's 40-megapixel probes to the real
+// recognizer with the default budget. Before the budget the TIFF took
+// 1,078 MiB and the JPEG 592 MiB to decode, and the answer came seconds
+// later (422: no ink); now both are refused from their headers, at once.
+func TestProbesRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 40-megapixel probes")
+	}
+	rec, err := recognize.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewServer(slog.New(slog.NewTextHandler(t.Output(), nil)), rec, Options{})
+	for name, data := range map[string][]byte{
+		"tiff deflate bomb": probe.TIFFDeflateBomb(8000, 5000),
+		"progressive jpeg":  probe.ProgressiveJPEG(8000, 5000, false),
+	} {
+		start := time.Now()
+		req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader(string(data)))
+		checkJSONError(t, do(t, h, req), 413, "too_large", "of memory; this server reads images of up to 384 MB")
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("%s: refused after %s, want at once (from the header)", name, took)
+		}
+	}
+}
+
+// TestLoopbackWarning checks that Serve warns when it listens beyond
+// loopback, where anyone may use the API, and not on loopback.
+func TestLoopbackWarning(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		warn bool
+	}{{"127.0.0.1:0", false}, {"0.0.0.0:0", true}} {
+		ln, err := net.Listen("tcp", tt.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log syncLog
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // start and stop at once
+		h, _ := newTestServer(t, Options{})
+		if err := Serve(ctx, ln, h, slog.New(slog.NewTextHandler(&log, nil)), time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(log.String(), "listening beyond loopback"); got != tt.warn {
+			t.Errorf("%s: warned %v, want %v:\n%s", tt.addr, got, tt.warn, log.String())
+		}
+	}
+}
+
+// TestDrainCuts checks that the drain is a bound: a request still running
+// after it is cut and Serve says so.
+func TestDrainCuts(t *testing.T) {
+	h, fr := newTestServer(t, Options{})
+	defer close(fr.release)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, h, slog.New(slog.NewTextHandler(io.Discard, nil)), 50*time.Millisecond) }()
+	go func() {
+		resp, err := http.Post("http://"+ln.Addr().String()+"/api/v1/predict", "image/png", strings.NewReader("block"))
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-fr.entered
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "still running after 50ms") {
+			t.Errorf("Serve: %v, want the requests cut after the drain", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after its 50 ms drain")
+	}
+}
+
+// syncLog is a log buffer safe for a server's goroutines and a test.
+type syncLog struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }

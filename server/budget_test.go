@@ -147,3 +147,16 @@ func modelSource(t *testing.T, h http.Handler) string {
 	}
 	return m.Source
 }
+
+func TestWorkBudget(t *testing.T) {
+	for _, tt := range []struct{ max, want int64 }{
+		{64 << 20, 32 << 20},
+		{128 << 20, 64 << 20},
+		{512 << 20, 384 << 20},
+		{4 << 30, 3 << 30},
+	} {
+		if got := (Options{MaxMemory: tt.max}).workBudget(); got != tt.want {
+			t.Errorf("MaxMemory %d: budget %d, want %d", tt.max, got, tt.want)
+		}
+	}
+}

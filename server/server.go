@@ -46,7 +46,8 @@ type Options struct {
 	// MaxMemory is the memory the whole process may use (512 MiB; `digitnet
 	// serve` sets Go's memory limit to it). Request bodies and the images
 	// being read are admitted only while their cost fits in it, less a
-	// reserve for everything else: a quarter, and at least 64 MiB.
+	// reserve for everything else: a quarter, and at least 64 MiB (half,
+	// below 128 MiB).
 	MaxMemory int64
 	// BodyTimeout is how long a client may take to send a predict
 	// request's body (60 s). Bodies are read before a predict slot is
@@ -94,7 +95,7 @@ func (o Options) withDefaults() Options {
 // rest is the process's own (runtime, model, page, connections, answers)
 // and the collector's headroom.
 func (o Options) workBudget() int64 {
-	return o.MaxMemory - max(o.MaxMemory/4, 64<<20)
+	return o.MaxMemory - max(o.MaxMemory/4, min(64<<20, o.MaxMemory/2))
 }
 
 // server is what the handlers share.

@@ -25,7 +25,8 @@ type Limits = imgproc.Limits
 var DefaultLimits = imgproc.DefaultLimits
 
 // Errors Read returns, for callers that treat them apart (the HTTP API
-// answers ErrTooLarge with 413, the others with 422).
+// answers ErrTooLarge with 413, the others with 422). Read wraps them in
+// an *Error that says them for people.
 var (
 	// ErrTooLarge: the file or its pixel count is over the Limits.
 	ErrTooLarge = imgproc.ErrTooLarge
@@ -89,12 +90,14 @@ func (r *Recognizer) SetLimits(l Limits) { r.limits = l }
 
 // Read decodes one image (PNG, JPEG, GIF, BMP, TIFF or WebP, within the
 // Recognizer's limits) and reads it: one digit, or several side by side.
+// An image it cannot read gives an *Error.
 func (r *Recognizer) Read(rd io.Reader) (Reading, error) {
 	glyphs, err := imgproc.DecodeSegment(rd, r.limits)
 	if err != nil {
-		return Reading{}, err
+		return Reading{}, explain(err)
 	}
-	return r.readGlyphs(glyphs)
+	res, err := r.readGlyphs(glyphs)
+	return res, explain(err)
 }
 
 // ReadImage reads an already decoded image: one digit, or several side by
@@ -102,9 +105,18 @@ func (r *Recognizer) Read(rd io.Reader) (Reading, error) {
 func (r *Recognizer) ReadImage(img image.Image) (Reading, error) {
 	glyphs, err := imgproc.Segment(img)
 	if err != nil {
-		return Reading{}, err
+		return Reading{}, explain(err)
 	}
-	return r.readGlyphs(glyphs)
+	res, err := r.readGlyphs(glyphs)
+	return res, explain(err)
+}
+
+// Cost returns the most memory, in bytes, that Read takes for the file
+// data, from its header alone (see imgproc.DecodeCost), or the *Error Read
+// would give for a file that is not an image it reads or over the limits.
+func (r *Recognizer) Cost(data []byte) (int64, error) {
+	cost, err := imgproc.DecodeCost(data, r.limits)
+	return cost, explain(err)
 }
 
 func (r *Recognizer) readGlyphs(glyphs []imgproc.Glyph) (Reading, error) {

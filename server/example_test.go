@@ -21,6 +21,8 @@ func (sevens) Read(io.Reader) (recognize.Reading, error) {
 	return recognize.Reading{Digit: recognize.NewDigit(p)}, nil
 }
 
+func (sevens) Cost(data []byte) (int64, error) { return int64(len(data)), nil }
+
 func (sevens) Info() recognize.ModelInfo { return recognize.ModelInfo{} }
 
 func ExampleNewServer() {

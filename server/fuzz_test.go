@@ -24,10 +24,19 @@ func (configReader) Read(r io.Reader) (recognize.Reading, error) {
 	return recognize.Reading{Digit: fakeDigit((cfg.Width + cfg.Height) % 10)}, nil
 }
 
+func (configReader) Cost(data []byte) (int64, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return 0, &recognize.Error{Code: recognize.CodeCorrupt, Message: err.Error(), Err: err}
+	}
+	return 4 * int64(cfg.Width) * int64(cfg.Height), nil
+}
+
 func (configReader) Info() recognize.ModelInfo { return recognize.ModelInfo{} }
 
 // FuzzPredict posts arbitrary bodies under the content types clients send
-// and checks that the answer is always a 2xx or 4xx with a JSON body.
+// and checks that the answer is always a 2xx or 4xx with a JSON body, and
+// every error has a code.
 func FuzzPredict(f *testing.F) {
 	multi, _ := multipartBody(f, file{"images", "a.png", "\x89PNG\r\n\x1a\n"}, file{"images", "b.png", "GIF89a"})
 	f.Add(multi.Bytes(), uint8(0))
@@ -52,8 +61,8 @@ func FuzzPredict(f *testing.F) {
 		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
 			t.Fatalf("status %d, body is not JSON: %q", w.Code, w.Body)
 		}
-		if _, ok := v["results"]; !ok && v["error"] == nil {
-			t.Fatalf("body has neither results nor error: %s", w.Body)
+		if _, ok := v["results"]; !ok && (v["error"] == nil || v["code"] == nil) {
+			t.Fatalf("body has neither results nor an error and its code: %s", w.Body)
 		}
 	})
 }

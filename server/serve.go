@@ -21,8 +21,10 @@ const GCPercent = 400
 // loopback only, as the server has no authentication.
 const DefaultAddr = "127.0.0.1:8080"
 
-// Connection timeouts. ReadTimeout allows a 32 MiB upload at about 4 Mbit/s;
-// WriteTimeout covers reading 64 images after it.
+// Connection timeouts, for every route. The predict handler sets its own
+// deadlines for reading the body (Options.BodyTimeout) and for writing the
+// answer, so that its wait for a slot and its work count in neither.
+// ReadTimeout allows a 32 MiB upload at about 4 Mbit/s.
 const (
 	readHeaderTimeout = 10 * time.Second
 	readTimeout       = 60 * time.Second
@@ -36,8 +38,12 @@ const DefaultDrain = 15 * time.Second
 
 // Serve answers HTTP on ln with h and the package's timeouts until ctx is
 // done; then it stops accepting connections and waits up to drain for
-// requests in flight to finish (DefaultDrain if drain is 0). It returns nil
-// after a clean shutdown.
+// requests in flight to finish (DefaultDrain if drain is 0); requests still
+// running after that are cut. It returns nil after a clean shutdown.
+//
+// When h comes from NewServer, its GET /readyz answers 503 from the moment
+// the shutdown starts. Serve warns in the log when ln listens beyond
+// loopback, as the server has no authentication.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, drain time.Duration) error {
 	if drain <= 0 {
 		drain = DefaultDrain
@@ -53,6 +59,10 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 		// Requests do not inherit ctx: a shutdown must let them finish,
 		// not cancel them.
 	}
+	if !loopback(ln.Addr()) {
+		logger.Warn("listening beyond loopback: anyone who can reach this address can use the API and the page, and there is no authentication; put TLS and authentication in front (docs/deploy.md)",
+			"addr", ln.Addr().String())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -60,6 +70,9 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	case err := <-errc:
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
+	}
+	if d, ok := h.(drainer); ok {
+		d.drain() // GET /readyz answers 503 from now on
 	}
 	logger.Info("shutting down", "drain", drain)
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
@@ -73,4 +86,11 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// loopback reports whether addr accepts connections from this machine
+// only.
+func loopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }

@@ -29,6 +29,7 @@ Commands:
 	train     train a model on MNIST and save it
 	eval      measure a model on the MNIST test set
 	bench     measure training and inference speed on this machine
+	version   print the version, Go version, platform, GEMM kernel and model hash
 
 Flags may come before or after the arguments; -- ends them.
 Run "digitnet <command> -h" (or "digitnet help <command>") for a command's flags.
@@ -184,6 +185,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, rest, e)
 	case "bench":
 		return runBench(ctx, rest, e)
+	case "version", "--version", "-version":
+		return runVersion(ctx, rest, e)
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 {
 			if synopses[rest[0]] == "" {

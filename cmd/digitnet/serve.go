@@ -2,10 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"strings"
+	"syscall"
+	"time"
 
 	"digitnet/recognize"
 	"digitnet/server"
@@ -15,19 +21,31 @@ const serveSynopsis = `usage: digitnet serve [flags]
 
 Serves the web app (upload many images at once, or draw a digit) and the
 JSON API on the embedded model, or on --model. Open the printed URL in a
-browser. API:
+browser. API (described in full at /api/v1/openapi.json):
 
-	POST /api/v1/predict   multipart field "images" (one or more files), or a raw image/* body
-	GET  /api/v1/model     architecture, parameters, test accuracy, training summary, sha256
-	GET  /healthz          liveness
-	GET  /metrics          Prometheus text format
+	POST /api/v1/predict        multipart field "images" (one or more files), or one image as the body
+	GET  /api/v1/model          architecture, parameters, test accuracy, training summary, sha256, limits
+	GET  /api/v1/openapi.json   OpenAPI 3.1 description
+	GET  /healthz               liveness
+	GET  /readyz                readiness (503 while shutting down)
+	GET  /metrics               Prometheus text format
 
-Ctrl-C (or SIGTERM) stops accepting connections and lets requests in flight finish.`
+Memory: images are admitted while what their decoders need (known from
+each file's header) fits in --max-memory; others wait briefly, then get
+503. Go's memory limit is set from it too, unless GOMEMLIMIT is set.
+
+Signals: SIGHUP reloads the --model file (replace the file by renaming a
+new one over it; a file that does not load keeps the current model, and
+the log says why). SIGINT or SIGTERM stops accepting connections, answers
+503 on /readyz, and lets requests in flight finish for up to --drain.`
 
 func runServe(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("serve", serveSynopsis, e)
-	addr := fs.String("addr", server.DefaultAddr, "address to listen on (host:port); use :8080 to accept other machines")
-	modelPath := fs.String("model", "", "model file (default: the embedded model)")
+	addr := fs.String("addr", server.DefaultAddr, "address to listen on (host:port); use :8080 to accept other machines (there is no authentication)")
+	modelPath := fs.String("model", "", "model file (default: the embedded model); SIGHUP reloads it")
+	maxMemory := byteSize(server.DefaultMaxMemory)
+	fs.Var(&maxMemory, "max-memory", "memory the server may use, e.g. 512MiB or 2GiB (powers of 1024)")
+	drain := fs.Duration("drain", server.DefaultDrain, "how long requests in flight may run after SIGINT or SIGTERM before they are cut")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -39,27 +57,106 @@ func runServe(ctx context.Context, args []string, e env) error {
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		return usagef("serve", "--addr %q: the port must be a number from 0 to 65535", *addr)
 	}
+	if maxMemory < minMemory {
+		return usagef("serve", "--max-memory %s: the server needs at least %s", maxMemory, byteSize(minMemory))
+	}
+	if *drain <= 0 {
+		return usagef("serve", "--drain %s: must be positive, e.g. 15s", *drain)
+	}
 	if err := checkPath("serve", "model", *modelPath, false); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	m, err := loadModel(*modelPath)
-	if err != nil {
-		return err
-	}
-	rec, err := recognize.New(m)
+	rec, err := loadRecognizer(*modelPath)
 	if err != nil {
 		return err
 	}
 	if e.getenv("GOGC") == "" {
 		debug.SetGCPercent(server.GCPercent)
 	}
+	if e.getenv("GOMEMLIMIT") == "" {
+		// The binary's code and data count in the process's memory but
+		// not in Go's limit.
+		debug.SetMemoryLimit(int64(maxMemory) - binaryReserve)
+	}
+	live := server.NewLive(rec)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				reload(*modelPath, live, logger)
+			}
+		}
+	}()
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	info := rec.Info()
 	logger.Info("listening", "url", "http://"+ln.Addr().String()+"/", "model", info.Source, "sha256", info.SHA256,
-		"parameters", info.Parameters, "test_accuracy", info.TestAccuracy)
-	return server.Serve(ctx, ln, server.NewServer(logger, rec, server.Options{}), logger, 0)
+		"parameters", info.Parameters, "test_accuracy", info.TestAccuracy, "max_memory", maxMemory.String(), "drain", *drain)
+	h := server.NewServer(logger, live, server.Options{MaxMemory: int64(maxMemory)})
+	return server.Serve(ctx, ln, h, logger, *drain)
 }
+
+const (
+	minMemory     = 64 << 20
+	binaryReserve = 16 << 20
+)
+
+// reload reads the --model file again and, if it loads, makes it the
+// model for requests that start from now on. A file that does not load
+// (half written, corrupt, another kind of model) keeps the current model.
+func reload(path string, live *server.Live, logger *slog.Logger) {
+	if path == "" {
+		logger.Warn("SIGHUP: nothing to reload, the server runs on the embedded model; start it with --model FILE to reload a file")
+		return
+	}
+	start := time.Now()
+	rec, err := loadRecognizer(path)
+	if err != nil {
+		logger.Error("SIGHUP: reload failed; keeping the current model", "model", path, "sha256", live.Info().SHA256, "err", err)
+		return
+	}
+	old := live.Swap(rec)
+	logger.Info("SIGHUP: model reloaded", "model", path, "sha256", rec.Info().SHA256,
+		"previous_sha256", old.Info().SHA256, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// byteSize is a flag holding a size in bytes, written with a unit.
+type byteSize int64
+
+var units = []struct {
+	suffix string
+	shift  uint
+}{
+	{"GIB", 30}, {"GI", 30}, {"GB", 30}, {"G", 30},
+	{"MIB", 20}, {"MI", 20}, {"MB", 20}, {"M", 20},
+	{"KIB", 10}, {"KI", 10}, {"KB", 10}, {"K", 10},
+	{"B", 0},
+}
+
+func (b *byteSize) Set(s string) error {
+	num, shift := strings.ToUpper(strings.TrimSpace(s)), uint(0)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, shift = strings.TrimSpace(n), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(num, 64)
+	if err != nil || n < 0 || n*float64(uint64(1)<<shift) >= 1<<62 {
+		return fmt.Errorf("want a size such as 512MiB, 2GiB or 536870912")
+	}
+	*b = byteSize(n * float64(uint64(1)<<shift))
+	return nil
+}
+
+func (b byteSize) String() string { return recognize.FormatBytes(int64(b)) }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -30,24 +32,53 @@ func (s *syncBuffer) String() string {
 }
 
 // TestServe starts `digitnet serve` on a free port, checks that it is
-// ready in well under a second on the embedded model and answers, and that
-// cancelling (as SIGINT does through main's context) stops it cleanly.
+// ready in well under a second on the embedded model and answers; the
+// cleanup of startServe checks that cancelling (as SIGINT does through
+// main's context) stops it cleanly.
 func TestServe(t *testing.T) {
+	start := time.Now()
+	url, log := startServe(t)
+	if ready := time.Since(start); ready > 500*time.Millisecond {
+		t.Errorf("ready after %s, want well under a second", ready)
+	}
+	if !regexp.MustCompile(`msg=listening url=http://\S+/ model=embedded sha256=[0-9a-f]{64}`).MatchString(log.String()) {
+		t.Errorf("listening log lacks the model: %s", log)
+	}
+	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz: %s", resp.Status)
+	}
+}
+
+// startServe runs `digitnet serve` with args on a free port until the test
+// ends and returns its URL and its log.
+func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	done := make(chan error, 1)
-	start := time.Now()
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
 	}()
-
-	listening := regexp.MustCompile(`msg=listening url=(http://\S+/) model=embedded sha256=[0-9a-f]{64}`)
-	var url string
-	for {
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("serve did not return after cancel")
+		}
+	})
+	listening := regexp.MustCompile(`msg=listening url=(http://\S+/)`)
+	for start := time.Now(); ; {
 		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
-			url = m[1]
-			break
+			return m[1], &stderr
 		}
 		select {
 		case err := <-done:
@@ -58,24 +89,79 @@ func TestServe(t *testing.T) {
 			t.Fatalf("no listening log after 5 s:\n%s", stderr.String())
 		}
 	}
-	if ready := time.Since(start); ready > 500*time.Millisecond {
-		t.Errorf("ready after %s, want well under a second", ready)
-	}
-	resp, err := http.Get(url + "healthz")
+}
+
+func modelSHA(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "api/v1/model")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("healthz: %s", resp.Status)
+	defer resp.Body.Close()
+	var m struct{ SHA256 string }
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
 	}
-	cancel()
-	select {
-	case err := <-done:
+	return m.SHA256
+}
+
+// TestServeOperations checks what an orchestrator relies on: readiness,
+// the OpenAPI description, the Go memory limit from --max-memory.
+func TestServeOperations(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	url, _ := startServe(t, "--max-memory", "256MiB", "--drain", "3s")
+	for _, path := range []string{"readyz", "healthz", "api/v1/openapi.json"} {
+		resp, err := http.Get(url + path)
 		if err != nil {
-			t.Errorf("serve: %v", err)
+			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("serve did not return after cancel")
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET /%s: %s", path, resp.Status)
+		}
+	}
+	if got := debug.SetMemoryLimit(-1); got != 256<<20-binaryReserve {
+		t.Errorf("Go memory limit %d, want --max-memory less the binary's reserve", got)
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want byteSize
+	}{
+		{"512MiB", 512 << 20}, {"512Mi", 512 << 20}, {"512M", 512 << 20}, {"512 MB", 512 << 20},
+		{"2GiB", 2 << 30}, {"1.5g", 3 << 29}, {"64kb", 64 << 10}, {"1048576", 1 << 20}, {"100B", 100},
+	} {
+		var b byteSize
+		if err := b.Set(tt.in); err != nil || b != tt.want {
+			t.Errorf("Set(%q) = %d, %v; want %d", tt.in, b, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "lots", "-1MiB", "1TB", "12XB"} {
+		var b byteSize
+		if err := b.Set(bad); err == nil {
+			t.Errorf("Set(%q) = %d, want an error", bad, b)
+		}
+	}
+	if got := byteSize(512 << 20).String(); got != "512 MB" {
+		t.Errorf("String = %q", got)
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--max-memory", "10MiB"}, "--max-memory 10 MB: the server needs at least 64 MB"},
+		{[]string{"serve", "--max-memory", "lots"}, "want a size such as 512MiB"},
+		{[]string{"serve", "--drain", "0s"}, "--drain 0s: must be positive"},
+		{[]string{"version", "extra"}, `unexpected argument "extra"`},
+	} {
+		code, _, stderr := runCLI(t, "", tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
 	}
 }

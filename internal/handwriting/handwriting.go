@@ -28,9 +28,8 @@ type Writer struct {
 	Aspect float64
 	// Width is the pen's width as a fraction of a digit's height.
 	Width float64
-	// Jitter is the standard deviation of each stroke's displacement, in
-	// units of the digit's height; each point wobbles by half as much
-	// again.
+	// Jitter is the standard deviation of each stroke point's wobble, in
+	// units of the digit's height.
 	Jitter float64
 }
 
@@ -128,15 +127,22 @@ func (w Writer) Image(d int, r *rand.Rand) *image.Gray {
 		y := (p.y - 0.5) * height
 		return point{cx + x*cos - y*sin, cy + x*sin + y*cos}
 	}
+	// Each point wobbles, but a point that ends one stroke and starts the
+	// next wobbles once: the pen lifts at a corner without leaving a gap.
+	wobbled := map[point]point{}
+	moved := func(p point) point {
+		q, ok := wobbled[p]
+		if !ok {
+			q = place(point{p.x + r.NormFloat64()*w.Jitter/w.Aspect, p.y + r.NormFloat64()*w.Jitter})
+			wobbled[p] = q
+		}
+		return q
+	}
 	ink := make([]float64, wide*high)
 	for _, s := range w.Glyphs[d] {
-		// A stroke moves as a whole, and each of its points a little
-		// less: loops stay smooth.
-		ox, oy := r.NormFloat64()*w.Jitter, r.NormFloat64()*w.Jitter
 		pts := make([]point, len(s))
 		for i, p := range s {
-			jx, jy := ox+r.NormFloat64()*w.Jitter/2, oy+r.NormFloat64()*w.Jitter/2
-			pts[i] = place(point{p.x + jx/w.Aspect, p.y + jy})
+			pts[i] = moved(p)
 		}
 		curve := smooth(pts)
 		for i := 1; i < len(curve); i++ {

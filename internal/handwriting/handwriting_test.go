@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"digitnet/imgproc"
 	"digitnet/internal/handwriting"
 )
 
@@ -54,5 +55,20 @@ func TestPNG(t *testing.T) {
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil || img.Bounds().Dx() != 192 {
 		t.Fatalf("PNG: %v, %v", err, img.Bounds())
+	}
+}
+
+// TestOneGlyph: every digit the writer draws is one digit to the
+// preparation pipeline, so it can be stored as a sample; a corner where the
+// pen lifts leaves no gap that would split it.
+func TestOneGlyph(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for d := range 10 {
+		for range 40 {
+			glyphs, err := imgproc.Segment(handwriting.Backhand.Image(d, r))
+			if err != nil || len(glyphs) != 1 {
+				t.Errorf("digit %d: %d glyphs, %v", d, len(glyphs), err)
+			}
+		}
 	}
 }

@@ -50,6 +50,15 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 			mt.Confusion[truth][nn.Argmax(probs[i*k:(i+1)*k])]++
 		}
 	}
+	mt.tally()
+	return mt, nil
+}
+
+// tally fills in Correct, Accuracy, Precision and Recall from N and
+// Confusion.
+func (mt *Metrics) tally() {
+	k := len(mt.Confusion)
+	mt.Correct = 0
 	for c := 0; c < k; c++ {
 		var predicted, actual int
 		for o := 0; o < k; o++ {
@@ -67,5 +76,4 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 	if mt.N > 0 {
 		mt.Accuracy = float64(mt.Correct) / float64(mt.N)
 	}
-	return mt, nil
 }

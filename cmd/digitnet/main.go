@@ -25,6 +25,7 @@ Commands:
 	serve     run the web app and JSON API (on the embedded model by default)
 	predict   read the digits in image files
 	train     train a model on MNIST and save it
+	finetune  adapt a model to one person's handwriting samples
 	eval      measure a model on the MNIST test set
 	bench     measure training and inference speed on this machine
 
@@ -99,6 +100,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "train":
 		return runTrain(ctx, rest, e)
+	case "finetune":
+		return runFinetune(ctx, rest, e)
 	case "eval":
 		return runEval(ctx, rest, e)
 	case "predict":

@@ -37,6 +37,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	aug := fs.Bool("augment", false, "distort training images (shifts, rotations, elastic, stroke width) for robustness to real uploads")
 	schedule := fs.String("schedule", train.ScheduleConstant, "learning-rate schedule: constant (the tutorial's) or cosine (decay to 0 over the run)")
 	out := fs.String("out", "model.safetensors", "where to write the model")
+	extra := fs.String("extra", "", fmt.Sprintf("also train on a person's samples in DIR/0 … DIR/9 (as finetune reads them), each shown %d times per epoch", train.DefaultFineTuneRepeat))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +60,9 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	if err := checkPath("train", "data", *data, true); err != nil {
 		return err
 	}
+	if err := checkPath("train", "extra", *extra, true); err != nil {
+		return err
+	}
 	if err := checkWritable(*out); err != nil {
 		return usagef("train", "--out: %v", err)
 	}
@@ -79,6 +83,14 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	n := trainSet.N
 	if *limit > 0 && *limit < n {
 		n = *limit
+	}
+	if *extra != "" {
+		set, err := loadSamples(ctx, *extra, e.stderr)
+		if err != nil {
+			return err
+		}
+		cfg.Extra = set.Data
+		n += set.Data.N * train.DefaultFineTuneRepeat
 	}
 	fmt.Fprintf(e.stderr, "training %s\non %d images, %d epochs, batch %d, lr %g (%s), seed %d, augment %v\n",
 		nn.Tutorial(), n, *epochs, *batch, *lr, *schedule, *seed, *aug)
@@ -104,7 +116,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		TestAccuracy: metrics.Accuracy,
 		Training: &models.Training{
 			Epochs: cfg.Epochs, Batch: cfg.Batch, LR: cfg.Adam.LR, Schedule: cfg.Schedule, Seed: cfg.Seed,
-			Images: n, Augment: cfg.Augment != nil, TestAccuracy: metrics.Accuracy,
+			Images: n, Augment: cfg.Augment != nil, TestAccuracy: metrics.Accuracy, ExtraSamples: extraSamples(cfg),
 			Seconds: math.Round(elapsed.Seconds()*10) / 10, Date: time.Now().UTC().Truncate(time.Second), Go: runtime.Version(),
 		},
 	}}
@@ -140,4 +152,12 @@ func loadMNIST(ctx context.Context, dir string, e env) (trainSet, testSet *mnist
 	}))
 	trainSet, testSet, _, err = mnist.Load(ctx, mnist.Options{Dir: dir, Getenv: e.getenv, Logger: log})
 	return trainSet, testSet, err
+}
+
+// extraSamples is how many of a person's samples --extra added.
+func extraSamples(cfg train.Config) int {
+	if cfg.Extra == nil {
+		return 0
+	}
+	return cfg.Extra.N
 }

@@ -49,10 +49,11 @@ func numberPNG(tb testing.TB, digits ...int) []byte {
 	draw.Draw(out, out.Bounds(), image.NewUniform(color.Gray{240}), image.Point{}, draw.Src)
 	for i, d := range digits {
 		img := handwriting.Backhand.Image(d, r)
+		dx, dy := (img.Bounds().Dx()-150)/2, (img.Bounds().Dy()-160)/2
 		// Darker ink wins, so that neighbours overlap without erasing.
 		for y := range 160 {
 			for x := range 150 {
-				v := img.GrayAt(x+21, y).Y
+				v := img.GrayAt(x+dx, y+dy).Y
 				if v < out.GrayAt(150*i+x, y).Y {
 					out.SetGray(150*i+x, y, color.Gray{v})
 				}

@@ -43,7 +43,7 @@ var Backhand = Writer{
 	Slant:  -0.6,
 	Aspect: 0.72,
 	Width:  0.13,
-	Jitter: 0.025,
+	Jitter: 0.035,
 	Glyphs: [10][]stroke{
 		0: {
 			ellipse(0.5, 0.5, 0.46, 0.5, -60, 300+30),
@@ -98,7 +98,7 @@ var Backhand = Writer{
 // (degrees, 0 pointing right, counting anticlockwise on the page) through
 // sweep degrees.
 func ellipse(cx, cy, rx, ry, a0, sweep float64) stroke {
-	const steps = 16
+	const steps = 8 // few points: the curve through them stays smooth when they wobble
 	var s stroke
 	for i := 0; i <= steps; i++ {
 		a := (a0 + sweep*float64(i)/steps) * math.Pi / 180
@@ -108,15 +108,15 @@ func ellipse(cx, cy, rx, ry, a0, sweep float64) stroke {
 }
 
 // Image draws digit d (0-9) in dark ink on light paper, about 95 pixels
-// high on a 192x160 image. Each call draws a new instance from r: the
+// high on a 240x176 image. Each call draws a new instance from r: the
 // points wobble, and the slant, size, proportions, angle, pen width, ink
 // and paper vary a little, as from one written digit to the next.
 func (w Writer) Image(d int, r *rand.Rand) *image.Gray {
-	const wide, high = 192, 160
+	const wide, high = 240, 176
 	height := 85 + 20*r.Float64()
-	slant := w.Slant * (0.85 + 0.3*r.Float64())
-	aspect := w.Aspect * (0.9 + 0.2*r.Float64())
-	angle := (r.Float64() - 0.5) * 8 * math.Pi / 180
+	slant := w.Slant * (0.7 + 0.6*r.Float64())
+	aspect := w.Aspect * (0.8 + 0.4*r.Float64())
+	angle := (r.Float64() - 0.5) * 12 * math.Pi / 180
 	width := w.Width * height * (0.8 + 0.4*r.Float64())
 	cx := wide/2 + (r.Float64()-0.5)*16
 	cy := high/2 + (r.Float64()-0.5)*16

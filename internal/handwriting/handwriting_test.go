@@ -53,7 +53,7 @@ func TestPNG(t *testing.T) {
 		t.Fatal(err)
 	}
 	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil || img.Bounds().Dx() != 192 {
+	if err != nil || img.Bounds().Dx() != 240 {
 		t.Fatalf("PNG: %v, %v", err, img.Bounds())
 	}
 }

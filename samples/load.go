@@ -47,15 +47,14 @@ func (s *Set) PerLabel() [10]int {
 
 // Load prepares every sample in the store; see the function Load.
 func (s *Store) Load(ctx context.Context) (*Set, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	return Load(ctx, s.dir, s.opts.Limits)
 }
 
 // Load prepares the samples in dir/0 … dir/9 as `digitnet predict`
 // prepares an upload, within the limits lim (zero: imgproc.DefaultLimits).
 // A file that is not an image, is beyond the limits, holds no ink or holds
-// several digits is skipped and listed in Set.Skipped with the reason.
+// several digits is skipped and listed in Set.Skipped with the reason; one
+// deleted while Load runs is left out.
 // Load fails only when dir cannot be read, has none of the ten folders, or
 // ctx is cancelled.
 func Load(ctx context.Context, dir string, lim imgproc.Limits) (*Set, error) {
@@ -103,7 +102,9 @@ func Load(ctx context.Context, dir string, lim imgproc.Limits) (*Set, error) {
 	}
 	set := &Set{Data: &mnist.Set{Rows: imgproc.Size, Cols: imgproc.Size}}
 	for i, f := range files {
-		if err := results[i].err; err != nil {
+		if err := results[i].err; errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
 			set.Skipped = append(set.Skipped, Skipped{File: strconv.Itoa(f.Label) + "/" + f.name, Err: err})
 			continue
 		}

@@ -68,14 +68,15 @@ type Listing struct {
 	Samples []Sample `json:"samples"`
 }
 
-// Store keeps samples in a folder. It is safe for concurrent use, also by
-// several Stores on the same folder in one process or several.
+// Store keeps samples in a folder. It is safe for concurrent use. A stored
+// file never changes (it appears whole by a rename and goes by a removal),
+// so reading needs no lock: a slow download of the zip holds up nobody.
 type Store struct {
 	dir  string
 	opts Options
-	// mu makes List, Zip and Load see the folder as it was between two
-	// writes of this Store.
-	mu sync.RWMutex
+	// mu makes Add's count and rename one step, so that concurrent
+	// uploads cannot overshoot MaxSamples.
+	mu sync.Mutex
 }
 
 // Open returns the Store in dir, making dir and its ten label folders if
@@ -251,9 +252,7 @@ func (s *Store) count() (int, error) {
 
 // List returns the samples and how many there are of each digit.
 func (s *Store) List() (Listing, error) {
-	s.mu.RLock()
 	files, err := s.files()
-	s.mu.RUnlock()
 	if err != nil {
 		return Listing{}, err
 	}
@@ -271,8 +270,6 @@ func (s *Store) Delete(id string) error {
 	if !validID(id) {
 		return fmt.Errorf("%w: %q is not a sample ID", ErrNotFound, id)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	files, err := s.files(int(id[0] - '0'))
 	if err != nil {
 		return err
@@ -295,10 +292,9 @@ func (s *Store) Delete(id string) error {
 
 // Zip writes every sample to w as a zip archive of the store's layout,
 // LABEL/FILE, so that unpacking it gives a folder `digitnet finetune
-// --samples` reads. The images are stored, not compressed again.
+// --samples` reads. The images are stored, not compressed again. Samples
+// deleted while it runs may be left out.
 func (s *Store) Zip(w io.Writer) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	files, err := s.files()
 	if err != nil {
 		return err
@@ -307,7 +303,7 @@ func (s *Store) Zip(w io.Writer) error {
 	for _, f := range files {
 		if err := addToZip(zw, f.path(s.dir), strconv.Itoa(f.Label)+"/"+f.name); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				continue // removed by hand while we were listing
+				continue // deleted since the listing
 			}
 			return fmt.Errorf("samples: zip: %w", err)
 		}

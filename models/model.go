@@ -81,6 +81,14 @@ type Training struct {
 	Go string `json:"go"`
 	// History has one record per epoch, in order.
 	History []Epoch `json:"history,omitempty"`
+
+	// ExtraSamples is how many of a person's samples were added to MNIST
+	// (`digitnet train --extra`); Images counts them as often as shown.
+	ExtraSamples int `json:"extra_samples,omitempty"`
+	// FineTune, when set, says that the network is another model
+	// fine-tuned on a person's samples; the fields above then describe
+	// how that base model was trained.
+	FineTune *FineTune `json:"fine_tune,omitempty"`
 }
 
 // Epoch is how one epoch of training went: a line of `digitnet train
@@ -100,6 +108,36 @@ type Epoch struct {
 	// Seconds is the epoch's training time, without its measurement.
 	Seconds      float64 `json:"seconds"`
 	ImagesPerSec float64 `json:"images_per_sec"`
+}
+
+// FineTune is how a network was fine-tuned on a person's handwriting (see
+// train.FineTune). Accuracies are fractions from 0 to 1.
+type FineTune struct {
+	// Base is the SHA-256 of the base model's weights (Meta.SHA256).
+	Base string `json:"base"`
+	// Samples is how many of the person's samples it learnt from, and
+	// PerLabel how many of each digit.
+	Samples  int     `json:"samples"`
+	PerLabel [10]int `json:"per_label"`
+	// Epochs, Repeat and MNIST describe an epoch: each sample Repeat
+	// times, distorted afresh, mixed with MNIST training images.
+	Epochs int     `json:"epochs"`
+	Repeat int     `json:"repeat"`
+	MNIST  int     `json:"mnist"`
+	LR     float64 `json:"lr"`
+	Seed   uint64  `json:"seed"`
+	// Folds is k of the k-fold cross-validation that measured
+	// HeldOutBefore and HeldOutAfter: each sample read by a model that did
+	// not train on it.
+	Folds         int     `json:"folds"`
+	HeldOutBefore float64 `json:"held_out_before"`
+	HeldOutAfter  float64 `json:"held_out_after"`
+	// MNISTBefore and MNISTAfter are the MNIST test accuracies of the
+	// base and the fine-tuned model.
+	MNISTBefore float64   `json:"mnist_before"`
+	MNISTAfter  float64   `json:"mnist_after"`
+	Seconds     float64   `json:"seconds"`
+	Date        time.Time `json:"date"`
 }
 
 // WeightsSHA256 returns the hex SHA-256 of params as little-endian float32:

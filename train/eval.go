@@ -57,6 +57,18 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 			loss -= math.Log(max(float64(p[truth]), 1e-7))
 		}
 	}
+	mt.tally()
+	if mt.N > 0 {
+		mt.Loss = loss / float64(mt.N)
+	}
+	return mt, nil
+}
+
+// tally fills in Correct, Accuracy, Precision and Recall from N and
+// Confusion.
+func (mt *Metrics) tally() {
+	k := len(mt.Confusion)
+	mt.Correct = 0
 	for c := 0; c < k; c++ {
 		var predicted, actual int
 		for o := 0; o < k; o++ {
@@ -73,7 +85,5 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 	}
 	if mt.N > 0 {
 		mt.Accuracy = float64(mt.Correct) / float64(mt.N)
-		mt.Loss = loss / float64(mt.N)
 	}
-	return mt, nil
 }

@@ -26,11 +26,11 @@ func Holdout(set *mnist.Set, n int, fraction float64) (fit, val *mnist.Set, err 
 	if fraction > 0 && (nVal == 0 || nVal == n) {
 		return nil, nil, fmt.Errorf("train: a validation fraction of %v of %d images leaves %d to validate and %d to train on", fraction, n, nVal, n-nVal)
 	}
-	return subset(set, 0, n-nVal), subset(set, n-nVal, n), nil
+	return sliceSet(set, 0, n-nVal), sliceSet(set, n-nVal, n), nil
 }
 
-// subset returns images lo to hi-1 of set, sharing its memory.
-func subset(set *mnist.Set, lo, hi int) *mnist.Set {
+// sliceSet returns images lo to hi-1 of set, sharing its memory.
+func sliceSet(set *mnist.Set, lo, hi int) *mnist.Set {
 	size := set.Rows * set.Cols
 	return &mnist.Set{
 		Images: set.Images[lo*size : hi*size : hi*size],

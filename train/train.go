@@ -34,6 +34,11 @@ type Config struct {
 	// (the tutorial's, and the default) or ScheduleCosine, which decays it
 	// from Adam.LR to zero along a half cosine, step by step.
 	Schedule string
+	// Extra, when not nil, adds these images (a person's samples, say) to
+	// every epoch, each ExtraRepeat times (DefaultFineTuneRepeat if 0), so
+	// that a few hundred weigh against 60,000.
+	Extra       *mnist.Set
+	ExtraRepeat int
 }
 
 // Learning-rate schedules.
@@ -110,6 +115,13 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 	n := set.N
 	if cfg.Limit > 0 && cfg.Limit < n {
 		n = cfg.Limit
+	}
+	if cfg.Extra != nil {
+		var err error
+		if set, err = withExtra(set, n, cfg.Extra, cfg.ExtraRepeat); err != nil {
+			return err
+		}
+		n = set.N
 	}
 	if cfg.Epochs < 0 || cfg.Batch <= 0 || n == 0 {
 		return fmt.Errorf("train: nothing to do: %d epochs, batch %d, %d images", cfg.Epochs, cfg.Batch, n)

@@ -27,6 +27,7 @@ Commands:
 	serve     run the web app and JSON API (on the embedded model by default)
 	predict   read the digits in image files
 	train     train a model on MNIST and save it
+	finetune  adapt a model to one person's handwriting samples
 	eval      measure a model on the MNIST test set
 	bench     measure training and inference speed on this machine
 	version   print the version, Go version, platform, GEMM kernel and model hash
@@ -113,11 +114,13 @@ func exitCode(err error, stderr io.Writer) int {
 // synopses are the subcommands' help texts, whose first line is the usage
 // line printed after a mistake.
 var synopses = map[string]string{
-	"train":   trainSynopsis,
-	"eval":    evalSynopsis,
-	"predict": predictSynopsis,
-	"serve":   serveSynopsis,
-	"bench":   benchSynopsis,
+	"train":    trainSynopsis,
+	"eval":     evalSynopsis,
+	"predict":  predictSynopsis,
+	"serve":    serveSynopsis,
+	"bench":    benchSynopsis,
+	"finetune": finetuneSynopsis,
+	"version":  versionSynopsis,
 }
 
 // usageError is a mistake in the command line: exit status 2.
@@ -177,6 +180,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "train":
 		return runTrain(ctx, rest, e)
+	case "finetune":
+		return runFinetune(ctx, rest, e)
 	case "eval":
 		return runEval(ctx, rest, e)
 	case "predict":

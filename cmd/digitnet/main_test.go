@@ -203,7 +203,7 @@ func TestPredict(t *testing.T) {
 	}
 
 	code, stdout, _ = runCLI(t, "", "predict", dir)
-	if code != 1 || !strings.Contains(stdout, "one.png") || !strings.Contains(stdout, "unsupported format") {
+	if code != 1 || !strings.Contains(stdout, "one.png") || !strings.Contains(stdout, "not an image digitnet can read") {
 		t.Errorf("predict DIR: exit %d\n%s", code, stdout)
 	}
 }

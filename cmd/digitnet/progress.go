@@ -20,10 +20,13 @@ type progressBar struct {
 	tty   bool
 	last  time.Time
 	width int
+	// unit names what the bar counts in Progress.Epoch: "epoch", or
+	// "run" for fine-tuning's runs.
+	unit string
 }
 
 func newProgressBar(w io.Writer) *progressBar {
-	p := &progressBar{w: w, width: 80}
+	p := &progressBar{w: w, width: 80, unit: "epoch"}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.tty = true
 		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 40 {
@@ -40,7 +43,7 @@ func (p *progressBar) update(pr train.Progress) {
 	p.last = time.Now()
 	stats := fmt.Sprintf(" %d/%d %.0f img/s ETA %s loss %.4f acc %.2f%%",
 		pr.Done, pr.Total, pr.ImagesPerSec(), formatETA(pr.RunETA()), pr.Loss, 100*pr.Accuracy)
-	head := fmt.Sprintf("epoch %d/%d ", pr.Epoch, pr.Epochs)
+	head := fmt.Sprintf("%s %d/%d ", p.unit, pr.Epoch, pr.Epochs)
 	barLen := max(10, p.width-len(head)-len(stats)-3)
 	fill := barLen * pr.Done / pr.Total
 	fmt.Fprintf(p.w, "\r%s[%s%s]%s\x1b[K", head, strings.Repeat("=", fill), strings.Repeat(" ", barLen-fill), stats)

@@ -54,6 +54,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	logPath := fs.String("log", "", "write one JSON line per epoch to `FILE`: epoch, loss, accuracy, test_loss and test_accuracy (or val_loss and val_accuracy), seconds, images_per_sec")
 	plotPath := fs.String("plot", "", "draw the loss and accuracy curves into SVG `FILE`")
 	quiet := fs.Bool("quiet", false, "print the results only: no progress bar, no per-epoch lines")
+	extra := fs.String("extra", "", fmt.Sprintf("also train on a person's samples in `DIR`/0 … DIR/9 (as finetune reads them), each shown %d times per epoch", train.DefaultFineTuneRepeat))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -76,6 +77,9 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		return usagef("train", "--out must name a file")
 	}
 	if err := checkPath("train", "data", *data, true); err != nil {
+		return err
+	}
+	if err := checkPath("train", "extra", *extra, true); err != nil {
 		return err
 	}
 	if err := checkOutput("train", "out", *out, !*force); err != nil {
@@ -123,6 +127,14 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	n := fitSet.N
 	if cfg.Limit > 0 {
 		n = cfg.Limit
+	}
+	if *extra != "" {
+		set, err := loadSamples(ctx, *extra, stderr)
+		if err != nil {
+			return err
+		}
+		cfg.Extra = set.Data
+		n += set.Data.N * train.DefaultFineTuneRepeat
 	}
 	var epochLog io.Writer
 	if *logPath != "" {
@@ -195,7 +207,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		Training: &models.Training{
 			Epochs: cfg.Epochs, Batch: cfg.Batch, LR: cfg.Adam.LR, Schedule: cfg.Schedule, Seed: cfg.Seed,
 			Images: n, Augment: cfg.Augment != nil, Validation: *validation,
-			TestAccuracy: final.Accuracy, TestConfusion: final.Confusion,
+			TestAccuracy: final.Accuracy, TestConfusion: final.Confusion, ExtraSamples: extraSamples(cfg),
 			Seconds: math.Round(elapsed.Seconds()*10) / 10, Date: time.Now().UTC().Truncate(time.Second), Go: runtime.Version(),
 			History: history,
 		},
@@ -265,4 +277,12 @@ func loadMNIST(ctx context.Context, dir string, e env, quiet bool) (trainSet, te
 	}))
 	trainSet, testSet, _, err = mnist.Load(ctx, mnist.Options{Dir: dir, Getenv: e.getenv, Logger: log})
 	return trainSet, testSet, err
+}
+
+// extraSamples is how many of a person's samples --extra added.
+func extraSamples(cfg train.Config) int {
+	if cfg.Extra == nil {
+		return 0
+	}
+	return cfg.Extra.N
 }

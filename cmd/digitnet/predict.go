@@ -266,13 +266,14 @@ func startReading(ctx context.Context, rec *recognize.Recognizer, inputs []input
 		}
 	}()
 	var wg sync.WaitGroup
+	var big sync.Mutex
 	for range min(len(inputs), runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
 			for i := range jobs {
 				if inputs[i].err != nil {
 					results[i].err = inputs[i].err
 				} else {
-					results[i].res, results[i].err = readOne(rec, inputs[i].name, stdin)
+					results[i].res, results[i].err = readOne(rec, inputs[i].name, stdin, &big)
 				}
 				close(ready[i])
 			}
@@ -281,16 +282,41 @@ func startReading(ctx context.Context, rec *recognize.Recognizer, inputs []input
 	return results, ready
 }
 
-func readOne(rec *recognize.Recognizer, name string, stdin io.Reader) (recognize.Reading, error) {
-	if name == "-" {
-		return rec.Read(stdin)
+// bigImage is the decoding memory past which predict reads an image alone:
+// a folder of 40-megapixel photos then costs one image's memory at a time,
+// not one per core, while ordinary files are still read side by side.
+const bigImage = 64 << 20
+
+// readOne reads one input. It holds big while decoding an image whose
+// memory cost, known from its header, is over bigImage.
+func readOne(rec *recognize.Recognizer, name string, stdin io.Reader, big *sync.Mutex) (recognize.Reading, error) {
+	r := stdin
+	if name != "-" {
+		f, err := openRegular(name)
+		if err != nil {
+			return recognize.Reading{}, err
+		}
+		defer f.Close()
+		r = f
 	}
-	f, err := openRegular(name)
+	limit := rec.Limits().MaxBytes
+	if limit <= 0 {
+		limit = recognize.DefaultLimits.MaxBytes
+	}
+	// One byte more than the limit lets Read report an oversized file.
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return recognize.Reading{}, err
 	}
-	defer f.Close()
-	return rec.Read(f)
+	cost, err := rec.Cost(data)
+	if err != nil {
+		return recognize.Reading{}, err
+	}
+	if cost > bigImage {
+		big.Lock()
+		defer big.Unlock()
+	}
+	return rec.Read(bytes.NewReader(data))
 }
 
 // openRegular opens name for reading only if it is a regular file. Opening

@@ -35,14 +35,15 @@ type winograd struct {
 
 // usesWinograd reports whether the inference forward of cp runs as
 // Winograd F(2x2, 3x3).
-func (cp *convPool) usesWinograd() bool { return winogradFits(cp.conv.k, cp.pool.s) }
+func (cp *convPool) usesWinograd() bool { return winogradFits(cp.conv.spec, cp.pool.s) }
 
-// winogradFits reports whether a k x k convolution with ReLU pooled by
-// s x s windows runs as Winograd F(2x2, 3x3) when predicting: k = 3,
+// winogradFits reports whether a convolution with ReLU pooled by s x s
+// windows runs as Winograd F(2x2, 3x3) when predicting: a 3x3 kernel moving
+// by 1 over an unpadded input (the blocks below read the input directly),
 // s = 2, on a CPU where package vec has the transforms as vector code (in
 // Go they cost about what they save), or when winogradAlways is set.
-func winogradFits(k, s int) bool {
-	return k == 3 && s == 2 && (vec.WinogradFast() || winogradAlways)
+func winogradFits(conv LayerSpec, s int) bool {
+	return conv.Size == 3 && conv.plain() && s == 2 && (vec.WinogradFast() || winogradAlways)
 }
 
 // winogradAlways makes Predict take the Winograd path with vec's Go

@@ -201,6 +201,33 @@ type layerPlan struct {
 
 // plan validates s and infers every layer's shapes.
 func plan(s Spec) ([]layerPlan, error) {
+	plans, err := planLayers(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.Layers[len(s.Layers)-1].Activation != ActSoftmax {
+		return nil, fmt.Errorf("nn: the last layer must have a softmax activation")
+	}
+	return plans, nil
+}
+
+// Shapes validates each layer of s and returns the shape of its output,
+// without plan's rule that the last layer ends in a softmax: model
+// importers check each layer as they add it.
+func (s Spec) Shapes() ([]Shape, error) {
+	plans, err := planLayers(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Shape, len(plans))
+	for i, p := range plans {
+		out[i] = p.out
+	}
+	return out, nil
+}
+
+// planLayers is plan without the check of the last layer.
+func planLayers(s Spec) ([]layerPlan, error) {
 	in := Shape{s.Input[0], s.Input[1], s.Input[2]}
 	if in.H <= 0 || in.W <= 0 || in.C <= 0 || in.H > maxDim || in.W > maxDim || in.C > maxDim {
 		return nil, fmt.Errorf("nn: bad input shape %v", s.Input)
@@ -296,10 +323,6 @@ func plan(s Spec) ([]layerPlan, error) {
 		}
 		plans = append(plans, p)
 		in = p.out
-	}
-	last := s.Layers[len(s.Layers)-1]
-	if last.Activation != ActSoftmax {
-		return nil, fmt.Errorf("nn: the last layer must have a softmax activation")
 	}
 	return plans, nil
 }

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"digitnet/models/keras"
+	"digitnet/models/onnx"
 )
 
 // MaxFileSize bounds what Load reads. The tutorial's model is under 1 MB
@@ -25,6 +28,10 @@ func Parse(data []byte) (*Model, error) {
 	switch {
 	case isSafetensors(data):
 		return parseSafetensors(data)
+	case keras.IsHDF5(data), keras.IsZip(data):
+		return parseKeras(data)
+	case onnx.Looks(data):
+		return parseONNX(data)
 	default:
 		return nil, ErrNotModel
 	}
@@ -86,11 +93,27 @@ const staleAfter = time.Hour
 // folder, synced and renamed over path, so an interrupted save never
 // leaves a half-written or destroyed model. It also removes temporary
 // files that an earlier, killed save left behind.
-func WriteFile(path string, m *Model) (err error) {
+func WriteFile(path string, m *Model) error {
 	var buf bytes.Buffer
 	if err := m.Encode(&buf); err != nil {
 		return fmt.Errorf("save model %s: %w", path, err)
 	}
+	return writeAtomic(path, buf.Bytes())
+}
+
+// WriteONNXFile writes m as ONNX (see WriteONNX) to path, atomically as
+// WriteFile does.
+func WriteONNXFile(path string, m *Model) error {
+	var buf bytes.Buffer
+	if err := WriteONNX(&buf, m); err != nil {
+		return fmt.Errorf("export model %s: %w", path, err)
+	}
+	return writeAtomic(path, buf.Bytes())
+}
+
+// writeAtomic writes data to path through a synced temporary file renamed
+// over it.
+func writeAtomic(path string, data []byte) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -107,7 +130,7 @@ func WriteFile(path string, m *Model) (err error) {
 			err = fmt.Errorf("save model %s: %w", path, err)
 		}
 	}()
-	if _, err := f.Write(buf.Bytes()); err != nil {
+	if _, err := f.Write(data); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {

@@ -30,11 +30,24 @@ const formatVersion = "digitnet/1"
 // Encode writes m as a digitnet safetensors file. It stores the SHA-256 of
 // the weights as they are now, whatever m.Meta.SHA256 says.
 func (m *Model) Encode(w io.Writer) error {
-	meta := map[string]string{
-		keyFormat:       formatVersion,
-		keyArchitecture: nn.MarshalSpec(m.Net.Spec()),
-		keySHA256:       WeightsSHA256(m.Net.Params),
+	meta := m.metadata()
+	meta[keyFormat] = formatVersion
+	meta[keyArchitecture] = nn.MarshalSpec(m.Net.Spec())
+	var ts []safetensors.Tensor
+	for _, t := range m.Net.Tensors() {
+		ts = append(ts, safetensors.F32(t.Name, t.Shape, t.Data))
 	}
+	if err := safetensors.Write(w, ts, meta); err != nil {
+		return fmt.Errorf("models: write safetensors: %w", err)
+	}
+	return nil
+}
+
+// metadata gives m's metadata as the strings a file stores: the SHA-256
+// of the weights as they are now, and what Meta knows of the input, test
+// accuracy and training. ONNX exports store the same keys.
+func (m *Model) metadata() map[string]string {
+	meta := map[string]string{keySHA256: WeightsSHA256(m.Net.Params)}
 	if m.Meta.Input != (Input{}) {
 		meta[keyInput] = mustJSON(m.Meta.Input)
 	}
@@ -44,12 +57,34 @@ func (m *Model) Encode(w io.Writer) error {
 	if m.Meta.Training != nil {
 		meta[keyTraining] = mustJSON(m.Meta.Training)
 	}
-	var ts []safetensors.Tensor
-	for _, t := range m.Net.Tensors() {
-		ts = append(ts, safetensors.F32(t.Name, t.Shape, t.Data))
+	return meta
+}
+
+// setMetadata is metadata's inverse: it checks a stored SHA-256 against
+// the weights and fills m.Meta from the other keys, ignoring keys it does
+// not know.
+func (m *Model) setMetadata(meta map[string]string) error {
+	m.Meta.SHA256 = WeightsSHA256(m.Net.Params)
+	if stored := meta[keySHA256]; stored != "" && stored != m.Meta.SHA256 {
+		return fmt.Errorf("the weights are damaged: their SHA-256 is %s, the file says %s", m.Meta.SHA256, stored)
 	}
-	if err := safetensors.Write(w, ts, meta); err != nil {
-		return fmt.Errorf("models: write safetensors: %w", err)
+	if s := meta[keyInput]; s != "" {
+		if err := json.Unmarshal([]byte(s), &m.Meta.Input); err != nil {
+			return fmt.Errorf("metadata %q: %w", keyInput, err)
+		}
+	}
+	if s := meta[keyTestAccuracy]; s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(v >= 0 && v <= 1) {
+			return fmt.Errorf("metadata %q is %q, want a fraction from 0 to 1", keyTestAccuracy, s)
+		}
+		m.Meta.TestAccuracy = v
+	}
+	if s := meta[keyTraining]; s != "" {
+		m.Meta.Training = new(Training)
+		if err := json.Unmarshal([]byte(s), m.Meta.Training); err != nil {
+			return fmt.Errorf("metadata %q: %w", keyTraining, err)
+		}
 	}
 	return nil
 }
@@ -129,27 +164,9 @@ func parseSafetensors(data []byte) (*Model, error) {
 		}
 		copy(t.Data, vals)
 	}
-	m := &Model{Net: net, Meta: Meta{Format: "safetensors", SHA256: WeightsSHA256(net.Params)}}
-	if stored := f.Metadata[keySHA256]; stored != "" && stored != m.Meta.SHA256 {
-		return nil, fmt.Errorf("the weights are damaged: their SHA-256 is %s, the file says %s", m.Meta.SHA256, stored)
-	}
-	if s := f.Metadata[keyInput]; s != "" {
-		if err := json.Unmarshal([]byte(s), &m.Meta.Input); err != nil {
-			return nil, fmt.Errorf("metadata %q: %w", keyInput, err)
-		}
-	}
-	if s := f.Metadata[keyTestAccuracy]; s != "" {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(v >= 0 && v <= 1) {
-			return nil, fmt.Errorf("metadata %q is %q, want a fraction from 0 to 1", keyTestAccuracy, s)
-		}
-		m.Meta.TestAccuracy = v
-	}
-	if s := f.Metadata[keyTraining]; s != "" {
-		m.Meta.Training = new(Training)
-		if err := json.Unmarshal([]byte(s), m.Meta.Training); err != nil {
-			return nil, fmt.Errorf("metadata %q: %w", keyTraining, err)
-		}
+	m := &Model{Net: net, Meta: Meta{Format: "safetensors"}}
+	if err := m.setMetadata(f.Metadata); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

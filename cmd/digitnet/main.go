@@ -30,6 +30,7 @@ Commands:
 	finetune  adapt a model to one person's handwriting samples
 	eval      measure a model on the MNIST test set
 	bench     measure training and inference speed on this machine
+	export    write a model as ONNX for onnxruntime, browsers and phones
 	version   print the version, Go version, platform, GEMM kernel and model hash
 
 Flags may come before or after the arguments; -- ends them.
@@ -121,6 +122,7 @@ var synopses = map[string]string{
 	"bench":    benchSynopsis,
 	"finetune": finetuneSynopsis,
 	"version":  versionSynopsis,
+	"export":   exportSynopsis,
 }
 
 // usageError is a mistake in the command line: exit status 2.
@@ -190,6 +192,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, rest, e)
 	case "bench":
 		return runBench(ctx, rest, e)
+	case "export":
+		return runExport(ctx, rest, e)
 	case "version", "--version", "-version":
 		return runVersion(ctx, rest, e)
 	case "help", "-h", "-help", "--help":

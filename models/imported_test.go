@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -78,7 +79,7 @@ func TestONNXExportRoundTrip(t *testing.T) {
 		t.Errorf("spec %s, want %s", back.Net.Spec(), m.Net.Spec())
 	}
 	if back.Meta.SHA256 != m.Meta.SHA256 || back.Meta.TestAccuracy != m.Meta.TestAccuracy ||
-		back.Meta.Input != m.Meta.Input || back.Meta.Training == nil || *back.Meta.Training != *m.Meta.Training {
+		back.Meta.Input != m.Meta.Input || !reflect.DeepEqual(back.Meta.Training, m.Meta.Training) {
 		t.Errorf("metadata changed:\n got %+v\nwant %+v", back.Meta, m.Meta)
 	}
 }

@@ -210,6 +210,19 @@ func sampleError(err error) error {
 	case errors.Is(err, samples.ErrLabel):
 		return errorf(codeBadLabel, "The label must be a digit from 0 to 9", err)
 	}
+	// The image was read as predict reads it before the store checked it
+	// again, so these are unlikely; they are still the image's fault.
+	for _, e := range []struct {
+		err  error
+		code string
+	}{
+		{recognize.ErrTooLarge, recognize.CodeTooLarge}, {recognize.ErrUnsupported, recognize.CodeUnsupported},
+		{recognize.ErrCorrupt, recognize.CodeCorrupt}, {recognize.ErrEmpty, recognize.CodeEmpty}, {recognize.ErrNoInk, recognize.CodeNoDigit},
+	} {
+		if errors.Is(err, e.err) {
+			return errorf(e.code, "This image cannot be kept as a sample: "+err.Error(), err)
+		}
+	}
 	return err
 }
 

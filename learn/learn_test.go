@@ -1,7 +1,6 @@
 package learn_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -28,17 +27,8 @@ func writerStore(t *testing.T, per int, labels ...int) *samples.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(4, 4))
-	for _, d := range labels {
-		for range per {
-			b, err := handwriting.Backhand.PNG(d, r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := st.Add(d, bytes.NewReader(b)); err != nil {
-				t.Fatal(err)
-			}
-		}
+	if err := handwriting.Backhand.Save(st, per, rand.New(rand.NewPCG(4, 4)), labels...); err != nil {
+		t.Fatal(err)
 	}
 	return st
 }

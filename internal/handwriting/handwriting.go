@@ -7,6 +7,8 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+
+	"digitnet/samples"
 )
 
 // point is a position in a digit's own box: x from 0 (left) to 1 (right)
@@ -194,6 +196,27 @@ func (w Writer) PNG(d int, r *rand.Rand) ([]byte, error) {
 		return nil, fmt.Errorf("handwriting: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// Save draws per digits of each of digits (all ten when none are given)
+// from r, in that order, and adds them to st as a person's uploads would
+// be. The same r gives the same samples.
+func (w Writer) Save(st *samples.Store, per int, r *rand.Rand, digits ...int) error {
+	if len(digits) == 0 {
+		digits = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	}
+	for _, d := range digits {
+		for range per {
+			b, err := w.PNG(d, r)
+			if err != nil {
+				return err
+			}
+			if _, err := st.Add(d, bytes.NewReader(b)); err != nil {
+				return fmt.Errorf("handwriting: a %d of the writer: %w", d, err)
+			}
+		}
+	}
+	return nil
 }
 
 // NumberPNG draws digits as Number does and encodes them as a PNG file.

@@ -44,27 +44,11 @@ func digitPNG(tb testing.TB, d int, seed uint64) []byte {
 // describe.
 func numberPNG(tb testing.TB, digits ...int) []byte {
 	tb.Helper()
-	r := rand.New(rand.NewPCG(9, 9))
-	out := image.NewGray(image.Rect(0, 0, 150*len(digits), 160))
-	draw.Draw(out, out.Bounds(), image.NewUniform(color.Gray{240}), image.Point{}, draw.Src)
-	for i, d := range digits {
-		img := handwriting.Backhand.Image(d, r)
-		dx, dy := (img.Bounds().Dx()-150)/2, (img.Bounds().Dy()-160)/2
-		// Darker ink wins, so that neighbours overlap without erasing.
-		for y := range 160 {
-			for x := range 150 {
-				v := img.GrayAt(x+dx, y+dy).Y
-				if v < out.GrayAt(150*i+x, y).Y {
-					out.SetGray(150*i+x, y, color.Gray{v})
-				}
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, out); err != nil {
+	b, err := handwriting.Backhand.NumberPNG(rand.New(rand.NewPCG(9, 9)), digits...)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 func blankPNG(tb testing.TB) []byte {

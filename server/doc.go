@@ -7,7 +7,8 @@
 //	GET  /                      the page (embedded, works offline); folders are never listed
 //	POST /api/v1/predict        multipart field "images" (one or more files), or one image as
 //	                            the raw body, any Content-Type (?name= names it)
-//	GET  /api/v1/model          architecture, parameters, accuracy, training, sha256, limits
+//	GET  /api/v1/model          architecture, parameters, accuracy, training, sha256, limits,
+//	                            capabilities (what the page may show)
 //	GET  /api/v1/openapi.json   OpenAPI 3.1 description of all of this
 //	GET  /healthz               liveness
 //	GET  /readyz                readiness: 503 while shutting down
@@ -48,4 +49,20 @@
 // Live holds the model, so that it can be replaced while the server runs
 // (`digitnet serve` reloads its --model file on SIGHUP): requests in flight
 // finish on the model they started with.
+//
+// With Options.Learn (`digitnet serve --samples DIR`, see learn.go) the
+// server also keeps a person's corrections and fine-tunes on them:
+//
+//	POST   /api/v1/samples          fields "image" (one digit) and "label" (0-9): 201 {"id","label"}
+//	GET    /api/v1/samples          counts per digit, IDs, whether they are enough
+//	DELETE /api/v1/samples/{id}     204
+//	GET    /api/v1/samples.zip      every sample, as the folder's layout
+//	POST   /api/v1/finetune         start the one job (202; 409 while one runs; 422 too few)
+//	GET    /api/v1/finetune         its state, stage, fraction, elapsed time, result or error
+//	POST   /api/v1/model/rollback   put back the model the last swap replaced
+//
+// Without it they answer 404. Options.Token makes the ones that write
+// require "Authorization: Bearer <token>" (401 otherwise). A job runs
+// under the server's lifetime, which Serve ends when it starts to shut
+// down, and swaps its model in through Live.
 package server

@@ -676,6 +676,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 			t.Errorf("the gallery shows %q", p)
 		}
 		checkBoxes(t, bctx, plain.URL, fx.digits[3], "desktop")
+		// A server without --samples: no corrections, no learning (see
+		// e2e_learn_test.go for a server with them).
+		if evalPage[bool](t, bctx, `!document.querySelector('#learn').hidden || !!document.querySelector('#gallery .fix-open') ||
+			getComputedStyle(document.querySelector('#save-example')).display !== 'none'`) {
+			t.Error("without --samples the page shows the controls of learning")
+		}
 	})
 
 	t.Run("draw a seven", func(t *testing.T) {

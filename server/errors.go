@@ -19,11 +19,20 @@ const (
 	codeBadRequest = "bad_request"        // malformed request
 	codeTimeout    = "timeout"            // the body was too slow to arrive
 	codeTooMany    = "too_many_files"     // more files than Options.MaxFiles
-	codeNotFound   = "not_found"          // no such endpoint
+	codeNotFound   = "not_found"          // no such endpoint, or no such sample
 	codeMethod     = "method_not_allowed" // the path exists, not with this method
 	codeBusy       = "busy"               // no predict slot or memory within the wait
 	codeDraining   = "draining"           // shutting down (GET /readyz)
 	codeInternal   = "internal"           // a bug or an unexpected failure
+
+	codeUnauthorized  = "unauthorized"      // a route that writes, without the server's token
+	codeBadLabel      = "bad_label"         // a sample's label is not a digit from 0 to 9
+	codeSeveralDigits = "several_digits"    // a sample holds more than one digit
+	codeSamplesFull   = "samples_full"      // the samples folder holds its maximum
+	codeTooFew        = "too_few_samples"   // too few samples to fine-tune on
+	codeRunning       = "finetune_running"  // a fine-tuning job runs already
+	codeNoPrevious    = "no_previous_model" // nothing to roll back to
+	codeNoMemory      = "not_enough_memory" // --max-memory is too small for fine-tuning
 )
 
 // statusOf is the one table from code to HTTP status; handlers never pick
@@ -37,6 +46,14 @@ var statusOf = map[string]int{
 	codeBusy:                  http.StatusServiceUnavailable,
 	codeDraining:              http.StatusServiceUnavailable,
 	codeInternal:              http.StatusInternalServerError,
+	codeUnauthorized:          http.StatusUnauthorized,
+	codeBadLabel:              http.StatusBadRequest,
+	codeSeveralDigits:         http.StatusUnprocessableEntity,
+	codeSamplesFull:           http.StatusInsufficientStorage,
+	codeTooFew:                http.StatusUnprocessableEntity,
+	codeRunning:               http.StatusConflict,
+	codeNoPrevious:            http.StatusConflict,
+	codeNoMemory:              http.StatusInsufficientStorage,
 	recognize.CodeTooLarge:    http.StatusRequestEntityTooLarge,
 	recognize.CodeUnsupported: http.StatusUnsupportedMediaType,
 	recognize.CodeCorrupt:     http.StatusUnprocessableEntity,
@@ -127,7 +144,7 @@ type fileError struct {
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, retryAfter int, err error) {
 	ae := classify(err)
 	status := statusOf[ae.code]
-	if status >= 500 && ae.code != codeBusy && ae.code != codeDraining {
+	if status >= 500 && ae.code != codeBusy && ae.code != codeDraining && ae.code != codeSamplesFull {
 		logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "code", ae.code, "err", err)
 	} else {
 		logger.DebugContext(r.Context(), "request rejected", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)

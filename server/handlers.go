@@ -410,10 +410,27 @@ func pngDataURL(img *image.Gray) string {
 	return string(base64.StdEncoding.AppendEncode(url, raw.Bytes()))
 }
 
-// modelResponse is the body of GET /api/v1/model.
+// modelResponse is the body of GET /api/v1/model: the model in use (its
+// training.fine_tune says on how many samples it was tuned, and when) and
+// what this server offers.
 type modelResponse struct {
 	recognize.ModelInfo
-	Limits limits `json:"limits"`
+	Limits       limits       `json:"limits"`
+	Capabilities capabilities `json:"capabilities"`
+	// PreviousSHA256 names the model POST /api/v1/model/rollback would
+	// put back, when there is one.
+	PreviousSHA256 string `json:"previous_sha256,omitempty"`
+}
+
+// capabilities tells the page which controls to show.
+type capabilities struct {
+	// Samples: the routes of samples, fine-tuning and rollback answer
+	// (`digitnet serve --samples DIR`).
+	Samples bool `json:"samples"`
+	// TokenRequired: the routes that write need "Authorization: Bearer".
+	TokenRequired bool `json:"token_required"`
+	// Rollback: POST /api/v1/model/rollback has a model to put back.
+	Rollback bool `json:"rollback"`
 }
 
 type limits struct {
@@ -449,7 +466,8 @@ func (s *server) limits(rd Reader) limits {
 }
 
 // handleModel describes the model in use. The answer changes only when
-// the model does, so it is encoded once per model.
+// the model does (the previous model changes with it), so it is encoded
+// once per model.
 func (s *server) handleModel() http.Handler {
 	type cached struct {
 		model *current
@@ -464,7 +482,13 @@ func (s *server) handleModel() http.Handler {
 			if info.Architecture == nil {
 				info.Architecture = []string{}
 			}
-			body, err := json.Marshal(modelResponse{ModelInfo: info, Limits: s.limits(cur.Reader)})
+			resp := modelResponse{ModelInfo: info, Limits: s.limits(cur.Reader),
+				Capabilities: capabilities{Samples: s.opts.Learn != nil, TokenRequired: s.opts.Token != ""}}
+			if prev := s.live.Previous(); prev != nil {
+				resp.PreviousSHA256 = prev.Info().SHA256
+				resp.Capabilities.Rollback = resp.Capabilities.Samples
+			}
+			body, err := json.Marshal(resp)
 			if err != nil {
 				writeError(w, r, s.logger, s.opts.RetryAfter, err)
 				return

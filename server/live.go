@@ -65,6 +65,13 @@ func (l *Live) Rollback() (Reader, error) {
 	return old, nil
 }
 
+// Previous returns the Reader Rollback would put back, or nil.
+func (l *Live) Previous() Reader {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.prev
+}
+
 func (l *Live) Read(r io.Reader) (recognize.Reading, error) { return l.Reader().Read(r) }
 func (l *Live) Cost(data []byte) (int64, error)             { return l.Reader().Cost(data) }
 func (l *Live) Info() recognize.ModelInfo                   { return l.Reader().Info() }

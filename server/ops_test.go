@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -17,7 +19,10 @@ import (
 	"time"
 
 	"digitnet/internal/probe"
+	"digitnet/learn"
+	"digitnet/models"
 	"digitnet/recognize"
+	"digitnet/samples"
 )
 
 // TestTooManyFilesBeforeReading is issue 15's "65 files get a 413 only
@@ -183,6 +188,35 @@ func TestOpenAPIRoutes(t *testing.T) {
 	}
 }
 
+// TestAPIDocRoutes keeps docs/api.md's table of routes and the server's
+// routes in step, as TestOpenAPIRoutes does for openapi.json.
+func TestAPIDocRoutes(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	for line := range strings.Lines(string(doc)) {
+		route, ok := strings.CutPrefix(line, "| `")
+		if route, _, found := strings.Cut(route, "` |"); ok && found && strings.Contains(route, " /") {
+			documented = append(documented, route)
+		}
+	}
+	var routes []string
+	for _, p := range registeredRoutes(t) {
+		if strings.Contains(p, " ") {
+			routes = append(routes, p)
+		} else if p == "/" {
+			routes = append(routes, "GET /")
+		}
+	}
+	sort.Strings(routes)
+	sort.Strings(documented)
+	if !slices.Equal(routes, documented) {
+		t.Errorf("docs/api.md's routes and the server's differ:\nserver      %q\ndocs/api.md %q", routes, documented)
+	}
+}
+
 func getOpenAPI(t *testing.T) map[string]any {
 	t.Helper()
 	h, _ := newTestServer(t, Options{MaxFiles: 7})
@@ -233,6 +267,8 @@ func TestOpenAPIDocument(t *testing.T) {
 	for schema, v := range map[string]any{
 		"Error": errorBody{}, "FileError": fileError{}, "Digit": digit{}, "Box": recognize.Box{},
 		"Class": recognize.Class{}, "ModelResponse": modelResponse{}, "Limits": limits{},
+		"Capabilities": capabilities{}, "Sample": samples.Sample{}, "SamplesResponse": samplesResponse{},
+		"FineTuneStatus": learn.Status{}, "FineTune": models.FineTune{}, "RollbackResponse": rollbackResponse{},
 	} {
 		props := dig(schemas, schema)["properties"].(map[string]any)
 		for _, f := range jsonFields(reflect.TypeOf(v)) {
@@ -241,10 +277,15 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 		}
 	}
-	reading := dig(schemas, "Reading")["allOf"].([]any)[1].(map[string]any)["properties"].(map[string]any)
-	for _, f := range []string{"name", "number", "digits"} {
-		if _, ok := reading[f]; !ok {
-			t.Errorf("schema Reading lacks the field %q", f)
+	for schema, fields := range map[string][]string{
+		"Reading":        {"name", "number", "digits"},
+		"FineTuneResult": {"sha256", "file", "skipped"},
+	} {
+		props := dig(schemas, schema)["allOf"].([]any)[1].(map[string]any)["properties"].(map[string]any)
+		for _, f := range fields {
+			if _, ok := props[f]; !ok {
+				t.Errorf("schema %s lacks the field %q", schema, f)
+			}
 		}
 	}
 }

@@ -24,6 +24,22 @@ func (s *server) addRoutes(mux router) {
 	mux.Handle("/api/v1/predict", s.handleMethodNotAllowed("POST"))
 	mux.Handle("GET /api/v1/model", s.handleModel())
 	mux.Handle("/api/v1/model", s.handleMethodNotAllowed("GET, HEAD"))
+	mux.Handle("POST /api/v1/model/rollback", s.writing(s.handleRollback()))
+	mux.Handle("/api/v1/model/rollback", s.learning(s.handleMethodNotAllowed("POST")))
+
+	// A person's samples and the fine-tuning job: 404 without
+	// Options.Learn; the routes that write need Options.Token.
+	mux.Handle("POST /api/v1/samples", s.writing(s.handleAddSample()))
+	mux.Handle("GET /api/v1/samples", s.learning(s.handleListSamples()))
+	mux.Handle("/api/v1/samples", s.learning(s.handleMethodNotAllowed("GET, HEAD, POST")))
+	mux.Handle("DELETE /api/v1/samples/{id}", s.writing(s.handleDeleteSample()))
+	mux.Handle("/api/v1/samples/{id}", s.learning(s.handleMethodNotAllowed("DELETE")))
+	mux.Handle("GET /api/v1/samples.zip", s.learning(s.handleSamplesZip()))
+	mux.Handle("/api/v1/samples.zip", s.learning(s.handleMethodNotAllowed("GET, HEAD")))
+	mux.Handle("POST /api/v1/finetune", s.writing(s.handleStartFineTune()))
+	mux.Handle("GET /api/v1/finetune", s.learning(s.handleFineTuneStatus()))
+	mux.Handle("/api/v1/finetune", s.learning(s.handleMethodNotAllowed("GET, HEAD, POST")))
+
 	mux.Handle("GET /api/v1/openapi.json", s.handleOpenAPI())
 	mux.Handle("/api/v1/openapi.json", s.handleMethodNotAllowed("GET, HEAD"))
 	mux.Handle("/api/", s.handleNotFound())

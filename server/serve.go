@@ -18,7 +18,7 @@ import (
 const GCPercent = 400
 
 // DefaultAddr is where `digitnet serve` listens unless told otherwise:
-// loopback only, as the server has no authentication.
+// loopback only, as reading images needs no authentication.
 const DefaultAddr = "127.0.0.1:8080"
 
 // Connection timeouts, for every route. The predict handler sets its own
@@ -42,8 +42,9 @@ const DefaultDrain = 15 * time.Second
 // running after that are cut. It returns nil after a clean shutdown.
 //
 // When h comes from NewServer, its GET /readyz answers 503 from the moment
-// the shutdown starts. Serve warns in the log when ln listens beyond
-// loopback, as the server has no authentication.
+// the shutdown starts, and a fine-tuning job is stopped. Serve warns in the
+// log when ln listens beyond loopback, as reading images needs no
+// authentication.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, drain time.Duration) error {
 	if drain <= 0 {
 		drain = DefaultDrain
@@ -59,9 +60,12 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 		// Requests do not inherit ctx: a shutdown must let them finish,
 		// not cancel them.
 	}
-	if !loopback(ln.Addr()) {
-		logger.Warn("listening beyond loopback: anyone who can reach this address can use the API and the page, and there is no authentication; put TLS and authentication in front (docs/deploy.md)",
-			"addr", ln.Addr().String())
+	if !IsLoopback(ln.Addr()) {
+		msg := "listening beyond loopback: anyone who can reach this address can use the API and the page, and there is no authentication; put TLS and authentication in front (docs/deploy.md)"
+		if h, ok := h.(*handler); ok && h.s.opts.Token != "" {
+			msg = "listening beyond loopback: anyone who can reach this address can read images and list the samples; the routes that write need the token, which travels in clear text without TLS: put TLS in front (docs/deploy.md)"
+		}
+		logger.Warn(msg, "addr", ln.Addr().String())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -88,9 +92,9 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	return nil
 }
 
-// loopback reports whether addr accepts connections from this machine
+// IsLoopback reports whether addr accepts connections from this machine
 // only.
-func loopback(addr net.Addr) bool {
+func IsLoopback(addr net.Addr) bool {
 	tcp, ok := addr.(*net.TCPAddr)
 	return ok && tcp.IP.IsLoopback()
 }

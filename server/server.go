@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"digitnet/learn"
 	"digitnet/recognize"
 )
 
@@ -28,8 +29,8 @@ type Reader interface {
 	Info() recognize.ModelInfo
 }
 
-// Options are the server's limits. The zero value of each field picks the
-// default shown.
+// Options are the server's limits and its optional routes. The zero value
+// of each field picks the default shown.
 type Options struct {
 	// MaxBodyBytes caps one request body (32 MiB).
 	MaxBodyBytes int64
@@ -53,6 +54,15 @@ type Options struct {
 	// request's body (60 s). Bodies are read before a predict slot is
 	// taken, so a slow client holds a connection, not a slot.
 	BodyTimeout time.Duration
+	// Learn, when set, turns on the routes that keep a person's samples
+	// and fine-tune the model on them (`digitnet serve --samples DIR`);
+	// without it they answer 404. A job the server starts swaps its model
+	// in through the server's Live.
+	Learn *learn.Learner
+	// Token, when set, is required of the routes that write (saving and
+	// deleting samples, starting a fine-tune, rolling back) as the header
+	// "Authorization: Bearer <Token>"; they answer 401 without it.
+	Token string
 }
 
 const (
@@ -107,14 +117,18 @@ type server struct {
 	slots    semaphore
 	memory   *budget
 	draining atomic.Bool
+	// life is the server's lifetime: fine-tuning jobs run under it, and
+	// drain ends it.
+	life context.Context
+	end  context.CancelFunc
 }
 
 // NewServer returns the whole HTTP handler: routes, page and middleware.
 // logger receives structured logs; rd reads the images. Pass a *Live as rd
 // to replace the model while the server runs.
 //
-// Serve marks the handler as draining when it starts to shut down, and
-// GET /readyz then answers 503.
+// Serve marks the handler as draining when it starts to shut down: GET
+// /readyz then answers 503, and a fine-tuning job is stopped.
 func NewServer(logger *slog.Logger, rd Reader, opts Options) http.Handler {
 	opts = opts.withDefaults()
 	live, ok := rd.(*Live)
@@ -129,6 +143,7 @@ func NewServer(logger *slog.Logger, rd Reader, opts Options) http.Handler {
 		slots:  make(semaphore, opts.MaxConcurrent),
 		memory: newBudget(opts.workBudget()),
 	}
+	s.life, s.end = context.WithCancel(context.Background())
 	s.m.memory = s.memory
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
@@ -146,7 +161,11 @@ type handler struct {
 	s *server
 }
 
-func (h *handler) drain() { h.s.draining.Store(true) }
+// drain marks the server as shutting down and stops a fine-tuning job.
+func (h *handler) drain() {
+	h.s.draining.Store(true)
+	h.s.end()
+}
 
 // drainer is what Serve looks for in its handler.
 type drainer interface{ drain() }

@@ -1,7 +1,6 @@
 package train_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -22,24 +21,12 @@ import (
 // at dir. Different seeds give different instances.
 func drawWriter(tb testing.TB, dir string, per int, seed uint64, digits ...int) *samples.Store {
 	tb.Helper()
-	if len(digits) == 0 {
-		digits = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
-	}
 	st, err := samples.Open(dir, samples.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(seed, 0x77726974))
-	for _, d := range digits {
-		for range per {
-			b, err := handwriting.Backhand.PNG(d, r)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			if _, err := st.Add(d, bytes.NewReader(b)); err != nil {
-				tb.Fatalf("a %d of the writer: %v", d, err)
-			}
-		}
+	if err := handwriting.Backhand.Save(st, per, rand.New(rand.NewPCG(seed, 0x77726974)), digits...); err != nil {
+		tb.Fatal(err)
 	}
 	return st
 }

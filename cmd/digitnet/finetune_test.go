@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -23,17 +22,8 @@ func writerDir(t *testing.T, per int, labels ...int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(1, 1))
-	for _, d := range labels {
-		for range per {
-			b, err := handwriting.Backhand.PNG(d, r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := st.Add(d, bytes.NewReader(b)); err != nil {
-				t.Fatal(err)
-			}
-		}
+	if err := handwriting.Backhand.Save(st, per, rand.New(rand.NewPCG(1, 1)), labels...); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

@@ -7,13 +7,18 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"digitnet/learn"
+	"digitnet/mnist"
 	"digitnet/recognize"
+	"digitnet/samples"
 	"digitnet/server"
 )
 
@@ -30,6 +35,24 @@ browser. API (described in full at /api/v1/openapi.json):
 	GET  /readyz                readiness (503 while shutting down)
 	GET  /metrics               Prometheus text format
 
+With --samples DIR the page also offers "Wrong? Pick the right digit" on
+each reading, "Save as example" on the drawing pad and "Learn my
+handwriting", over these routes (404 without --samples):
+
+	POST   /api/v1/samples          multipart fields "image" (one digit) and "label" (0-9): save a sample
+	GET    /api/v1/samples          counts per digit and IDs
+	DELETE /api/v1/samples/{id}     delete one
+	GET    /api/v1/samples.zip      all of them, as DIR's layout
+	POST   /api/v1/finetune         start fine-tuning on them (one job at a time)
+	GET    /api/v1/finetune         its progress and result
+	POST   /api/v1/model/rollback   put the previous model back
+
+A fine-tune starts from --model (or the embedded model), saves the new
+model in DIR/models/ and swaps it in; requests in flight finish on the old
+one. With --token (or DIGITNET_TOKEN) the routes that write need the header
+"Authorization: Bearer TOKEN"; --samples on an address beyond loopback
+needs a token.
+
 Memory: images are admitted while what their decoders need (known from
 each file's header) fits in --max-memory; others wait briefly, then get
 503. Go's memory limit is set from it too, unless GOMEMLIMIT is set.
@@ -41,13 +64,19 @@ the log says why). SIGINT or SIGTERM stops accepting connections, answers
 
 func runServe(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("serve", serveSynopsis, e)
-	addr := fs.String("addr", server.DefaultAddr, "address to listen on (host:port); use :8080 to accept other machines (there is no authentication)")
+	addr := fs.String("addr", server.DefaultAddr, "address to listen on (host:port); use :8080 to accept other machines (reading images needs no authentication)")
 	modelPath := fs.String("model", "", "model file (default: the embedded model); SIGHUP reloads it")
 	maxMemory := byteSize(server.DefaultMaxMemory)
 	fs.Var(&maxMemory, "max-memory", "memory the server may use, e.g. 512MiB or 2GiB (powers of 1024)")
 	drain := fs.Duration("drain", server.DefaultDrain, "how long requests in flight may run after SIGINT or SIGTERM before they are cut")
+	samplesDir := fs.String("samples", "", "folder to keep a person's corrections in (DIR/0 … DIR/9) and fine-tune on them; turns on the samples routes")
+	tokenFlag := fs.String("token", "", "access token the routes that write (samples, fine-tuning, rollback) require as \"Authorization: Bearer TOKEN\" (default $DIGITNET_TOKEN)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	token := *tokenFlag
+	if token == "" {
+		token = e.getenv(tokenEnv)
 	}
 	if fs.NArg() > 0 {
 		return usagef("serve", "unexpected argument %q", fs.Arg(0))
@@ -66,10 +95,26 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err := checkPath("serve", "model", *modelPath, false); err != nil {
 		return err
 	}
+	if strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		return usagef("serve", "the token must be printable ASCII without spaces, as it travels in an HTTP header")
+	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	rec, err := loadRecognizer(*modelPath)
 	if err != nil {
 		return err
+	}
+	var learner *learn.Learner
+	if *samplesDir != "" {
+		store, err := samples.Open(*samplesDir, samples.Options{Limits: rec.Limits()})
+		if err != nil {
+			return err
+		}
+		learner = learn.New(store, rec.Model(), learn.Options{MNIST: mnist.Options{Getenv: e.getenv}, Logger: logger})
+		if newest := newestModel(filepath.Join(*samplesDir, learn.ModelsDir)); newest != "" && *modelPath == "" {
+			logger.Info("a fine-tuned model from an earlier run is kept; start with --model to use it", "model", newest)
+		}
+	} else if token != "" {
+		logger.Warn("the token guards the routes of --samples; without --samples it has nothing to guard")
 	}
 	if e.getenv("GOGC") == "" {
 		debug.SetGCPercent(server.GCPercent)
@@ -90,7 +135,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				reload(*modelPath, live, logger)
+				reload(*modelPath, live, learner, logger)
 			}
 		}
 	}()
@@ -99,22 +144,42 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	if learner != nil && token == "" && !server.IsLoopback(ln.Addr()) {
+		ln.Close()
+		return usagef("serve", "--samples with --addr %s and no token: anyone who can reach the server could change the samples and the model it reads with; add --token (or set %s), or listen on loopback only, e.g. --addr 127.0.0.1:8080",
+			*addr, tokenEnv)
+	}
 	info := rec.Info()
 	logger.Info("listening", "url", "http://"+ln.Addr().String()+"/", "model", info.Source, "sha256", info.SHA256,
-		"parameters", info.Parameters, "test_accuracy", info.TestAccuracy, "max_memory", maxMemory.String(), "drain", *drain)
-	h := server.NewServer(logger, live, server.Options{MaxMemory: int64(maxMemory)})
+		"parameters", info.Parameters, "test_accuracy", info.TestAccuracy, "max_memory", maxMemory.String(), "drain", *drain,
+		"samples", *samplesDir, "token", token != "")
+	h := server.NewServer(logger, live, server.Options{MaxMemory: int64(maxMemory), Learn: learner, Token: token})
 	return server.Serve(ctx, ln, h, logger, *drain)
 }
 
 const (
 	minMemory     = 64 << 20
 	binaryReserve = 16 << 20
+	// tokenEnv holds the token when --token is not given, so that it need
+	// not show in the process list.
+	tokenEnv = "DIGITNET_TOKEN"
 )
 
+// newestModel returns the newest model file in dir, or "" if there is
+// none: fine-tuned models are named by date, so the last name is newest.
+func newestModel(dir string) string {
+	files, _ := filepath.Glob(filepath.Join(dir, "finetuned-*.safetensors"))
+	if len(files) == 0 {
+		return ""
+	}
+	return slices.Max(files)
+}
+
 // reload reads the --model file again and, if it loads, makes it the
-// model for requests that start from now on. A file that does not load
+// model for requests that start from now on, and the base of the
+// fine-tuning jobs that start from now on. A file that does not load
 // (half written, corrupt, another kind of model) keeps the current model.
-func reload(path string, live *server.Live, logger *slog.Logger) {
+func reload(path string, live *server.Live, learner *learn.Learner, logger *slog.Logger) {
 	if path == "" {
 		logger.Warn("SIGHUP: nothing to reload, the server runs on the embedded model; start it with --model FILE to reload a file")
 		return
@@ -126,6 +191,9 @@ func reload(path string, live *server.Live, logger *slog.Logger) {
 		return
 	}
 	old := live.Swap(rec)
+	if learner != nil {
+		learner.SetBase(rec.Model())
+	}
 	logger.Info("SIGHUP: model reloaded", "model", path, "sha256", rec.Info().SHA256,
 		"previous_sha256", old.Info().SHA256, "took", time.Since(start).Round(time.Millisecond))
 }

@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"digitnet/internal/handwriting"
 )
 
 // syncBuffer is a bytes.Buffer safe for a logger and a test to share.
@@ -58,11 +64,17 @@ func TestServe(t *testing.T) {
 // ends and returns its URL and its log.
 func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
+	return startServeEnv(t, func(string) string { return "" }, args...)
+}
+
+// startServeEnv is startServe with an environment.
+func startServeEnv(t *testing.T, getenv func(string) string, args ...string) (string, *syncBuffer) {
+	t.Helper()
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), &stdout, &stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -157,6 +169,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--max-memory", "10MiB"}, "--max-memory 10 MB: the server needs at least 64 MB"},
 		{[]string{"serve", "--max-memory", "lots"}, "want a size such as 512MiB"},
 		{[]string{"serve", "--drain", "0s"}, "--drain 0s: must be positive"},
+		{[]string{"serve", "--samples", t.TempDir(), "--addr", "0.0.0.0:0"},
+			"--samples with --addr 0.0.0.0:0 and no token: anyone who can reach the server could change the samples and the model it reads with; add --token"},
+		{[]string{"serve", "--samples", t.TempDir(), "--addr", ":0"}, "--samples with --addr :0 and no token"},
+		{[]string{"serve", "--token", "two words"}, "the token must be printable ASCII without spaces"},
 		{[]string{"version", "extra"}, `unexpected argument "extra"`},
 	} {
 		code, _, stderr := runCLI(t, "", tt.args...)
@@ -164,4 +180,94 @@ func TestServeUsageErrors(t *testing.T) {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
 	}
+}
+
+// TestServeSamples runs `serve --samples` as a person would: the page
+// learns that it may offer corrections, a correction is stored in the
+// folder, and a fine-tuned model left by an earlier run is pointed out.
+func TestServeSamples(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "models"), 0o755)
+	os.WriteFile(filepath.Join(dir, "models", "finetuned-20260101T000000Z-aaaaaaaaaaaa.safetensors"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "models", "finetuned-20260412T153000Z-3f9a0c12d4e5.safetensors"), nil, 0o644)
+	url, log := startServe(t, "--samples", dir)
+	if !strings.Contains(log.String(), "a fine-tuned model from an earlier run is kept; start with --model to use it") ||
+		!strings.Contains(log.String(), "finetuned-20260412T153000Z-3f9a0c12d4e5.safetensors") {
+		t.Errorf("the log does not point at the newest fine-tuned model:\n%s", log)
+	}
+	resp, err := http.Get(url + "api/v1/model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Capabilities map[string]bool }
+	json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	if !m.Capabilities["samples"] || m.Capabilities["token_required"] {
+		t.Errorf("capabilities %v", m.Capabilities)
+	}
+	if code := postSample(t, url, writerPNG(t, 7), ""); code != http.StatusCreated {
+		t.Errorf("POST a sample: %d", code)
+	}
+	if files, _ := os.ReadDir(filepath.Join(dir, "7")); len(files) != 1 {
+		t.Errorf("%s/7 holds %d files, want the sample", dir, len(files))
+	}
+}
+
+// TestServeToken: DIGITNET_TOKEN (or --token) lets --samples listen beyond
+// loopback, and the routes that write want it.
+func TestServeToken(t *testing.T) {
+	env := func(k string) string {
+		if k == "DIGITNET_TOKEN" {
+			return "s3cret"
+		}
+		return ""
+	}
+	url, log := startServeEnv(t, env, "--samples", t.TempDir(), "--addr", "0.0.0.0:0")
+	// Serve warns just after the listening line.
+	for start := time.Now(); !strings.Contains(log.String(), "the routes that write need the token"); time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the log does not say the token guards the routes that write:\n%s", log)
+		}
+	}
+	if !strings.Contains(log.String(), "token=true") {
+		t.Errorf("the listening line does not say there is a token:\n%s", log)
+	}
+	url = strings.Replace(url, "0.0.0.0", "127.0.0.1", 1)
+	if code := postSample(t, url, writerPNG(t, 7), ""); code != http.StatusUnauthorized {
+		t.Errorf("without the token: %d", code)
+	}
+	if code := postSample(t, url, writerPNG(t, 7), "s3cret"); code != http.StatusCreated {
+		t.Errorf("with the token: %d", code)
+	}
+}
+
+func writerPNG(t *testing.T, d int) []byte {
+	t.Helper()
+	b, err := handwriting.Backhand.PNG(d, rand.New(rand.NewPCG(1, uint64(d))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// postSample saves a sample through the API and returns the status.
+func postSample(t *testing.T, url string, image []byte, token string) int {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("image", "seven.png")
+	fw.Write(image)
+	mw.WriteField("label", "7")
+	mw.Close()
+	req, _ := http.NewRequest("POST", url+"api/v1/samples", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

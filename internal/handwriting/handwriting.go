@@ -7,6 +7,8 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+
+	"digitnet/samples"
 )
 
 // point is a position in a digit's own box: x from 0 (left) to 1 (right)
@@ -159,11 +161,68 @@ func (w Writer) Image(d int, r *rand.Rand) *image.Gray {
 	return img
 }
 
+// Number draws digits side by side on one sheet, as a person writes a
+// number: each as Image draws it, 170 pixels apart, so that neighbours
+// never touch.
+func (w Writer) Number(r *rand.Rand, digits ...int) *image.Gray {
+	const step = 170
+	var out *image.Gray
+	for i, d := range digits {
+		img := w.Image(d, r)
+		b := img.Bounds()
+		if out == nil {
+			out = image.NewGray(image.Rect(0, 0, step*(len(digits)-1)+b.Dx(), b.Dy()))
+			for i := range out.Pix {
+				out.Pix[i] = 255
+			}
+		}
+		// Darker wins: where two sheets overlap, paper shows paper and
+		// ink shows ink.
+		for y := range b.Dy() {
+			for x := range b.Dx() {
+				o := out.PixOffset(step*i+x, y)
+				out.Pix[o] = min(out.Pix[o], img.Pix[img.PixOffset(x, y)])
+			}
+		}
+	}
+	return out
+}
+
 // PNG draws digit d as Image does and encodes it as a PNG file, as a user
 // would upload it.
 func (w Writer) PNG(d int, r *rand.Rand) ([]byte, error) {
 	var b bytes.Buffer
 	if err := png.Encode(&b, w.Image(d, r)); err != nil {
+		return nil, fmt.Errorf("handwriting: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Save draws per digits of each of digits (all ten when none are given)
+// from r, in that order, and adds them to st as a person's uploads would
+// be. The same r gives the same samples.
+func (w Writer) Save(st *samples.Store, per int, r *rand.Rand, digits ...int) error {
+	if len(digits) == 0 {
+		digits = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	}
+	for _, d := range digits {
+		for range per {
+			b, err := w.PNG(d, r)
+			if err != nil {
+				return err
+			}
+			if _, err := st.Add(d, bytes.NewReader(b)); err != nil {
+				return fmt.Errorf("handwriting: a %d of the writer: %w", d, err)
+			}
+		}
+	}
+	return nil
+}
+
+// NumberPNG draws digits as Number does and encodes them as a PNG file.
+func (w Writer) NumberPNG(r *rand.Rand, digits ...int) ([]byte, error) {
+	var b bytes.Buffer
+	if err := png.Encode(&b, w.Number(r, digits...)); err != nil {
 		return nil, fmt.Errorf("handwriting: %w", err)
 	}
 	return b.Bytes(), nil

@@ -72,3 +72,23 @@ func TestOneGlyph(t *testing.T) {
 		}
 	}
 }
+
+// TestNumber: a number is as many glyphs as it has digits, side by side.
+func TestNumber(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for range 20 {
+		img := handwriting.Backhand.Number(r, 1, 0, 7)
+		glyphs, err := imgproc.Segment(img)
+		if err != nil || len(glyphs) != 3 {
+			t.Fatalf("%d glyphs, %v", len(glyphs), err)
+		}
+		for i := 1; i < len(glyphs); i++ {
+			if glyphs[i].Box.Min.X <= glyphs[i-1].Box.Max.X {
+				t.Errorf("glyph %d starts at x=%d, before glyph %d ends (x=%d)", i, glyphs[i].Box.Min.X, i-1, glyphs[i-1].Box.Max.X)
+			}
+		}
+	}
+	if b, err := handwriting.Backhand.NumberPNG(r, 4, 2); err != nil || len(b) == 0 {
+		t.Errorf("NumberPNG: %d bytes, %v", len(b), err)
+	}
+}

@@ -845,20 +845,32 @@ for (const btn of $$(".copy")) {
   });
 }
 
-fetch("api/v1/model")
-  .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-  .then((m) => {
-    const el = $("#model-info");
-    const parts = [];
-    if (m.parameters) parts.push(`<strong>${m.parameters.toLocaleString("en-US")}</strong> parameters`);
-    if (m.test_accuracy) parts.push(`<strong>${(m.test_accuracy * 100).toFixed(2)}%</strong> MNIST test accuracy`);
-    // Count the layers with weights, as people do ("a 4-layer CNN").
-    const weighted = (m.architecture || []).filter((l) => /^(conv|dense)/.test(l)).length;
-    if (weighted) parts.push(`${weighted}-layer CNN`);
-    el.innerHTML = parts.join(" · ");
-    if (m.architecture) el.title = m.architecture.join(" → ");
-  })
-  .catch(() => {});
+// loadModel describes the model in use in the header and returns what
+// GET api/v1/model said, or null when the server could not be asked. It
+// runs again whenever the model changes (a fine-tune, a rollback).
+async function loadModel() {
+  let m;
+  try {
+    const r = await fetch("api/v1/model");
+    if (!r.ok) return null;
+    m = await r.json();
+  } catch {
+    return null;
+  }
+  const el = $("#model-info");
+  const parts = [];
+  if (m.parameters) parts.push(`<strong>${m.parameters.toLocaleString("en-US")}</strong> parameters`);
+  if (m.test_accuracy) parts.push(`<strong>${(m.test_accuracy * 100).toFixed(2)}%</strong> MNIST test accuracy`);
+  // Count the layers with weights, as people do ("a 4-layer CNN").
+  const weighted = (m.architecture || []).filter((l) => /^(conv|dense)/.test(l)).length;
+  if (weighted) parts.push(`${weighted}-layer CNN`);
+  const ft = m.training && m.training.fine_tune;
+  if (ft) parts.push(`tuned to <strong>${Number(ft.samples)}</strong> of your examples`);
+  el.innerHTML = parts.join(" · ");
+  if (m.architecture) el.title = m.architecture.join(" → ");
+  return m;
+}
+const modelLoaded = loadModel();
 
 // The API panel is for scripts: on a phone it starts folded.
 if (phone.matches) $(".api details").open = false;

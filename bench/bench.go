@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sys/cpu"
 
-	"digitnet/internal/matmul"
 	"digitnet/nn"
 )
 
@@ -47,14 +46,18 @@ type Report struct {
 	PeakRSSMiB        float64 `json:"peak_rss_mib"`
 }
 
-// Options sets how long to measure.
+// Options sets what and how long to measure.
 type Options struct {
 	Rounds     int // runs per figure; the median is reported (default 5)
 	TrainSteps int // batch-32 steps per training run (default 100)
+	// Model is the network to measure, which must take 28x28x1 images;
+	// nil means the tutorial's with random weights. Training changes its
+	// weights.
+	Model *nn.Model
 }
 
-// Run measures the tutorial model with random weights and MNIST-like
-// random inputs (the arithmetic does not depend on the values).
+// Run measures a model (the tutorial's by default) on MNIST-like random
+// inputs (the arithmetic does not depend on the values).
 func Run(opt Options) (Report, error) {
 	if opt.Rounds <= 0 {
 		opt.Rounds = 5
@@ -62,7 +65,17 @@ func Run(opt Options) (Report, error) {
 	if opt.TrainSteps <= 0 {
 		opt.TrainSteps = 100
 	}
-	spec := nn.Tutorial()
+	m := opt.Model
+	if m == nil {
+		var err error
+		if m, err = nn.New(nn.Tutorial(), 1); err != nil {
+			return Report{}, err
+		}
+	}
+	if in := m.InputShape(); in != (nn.Shape{H: 28, W: 28, C: 1}) {
+		return Report{}, fmt.Errorf("bench: the model takes %dx%dx%d inputs; bench feeds 28x28x1 images", in.H, in.W, in.C)
+	}
+	spec := m.Spec()
 	fwdMACs, trainMACs, err := spec.MultiplyAdds()
 	if err != nil {
 		return Report{}, err
@@ -71,14 +84,13 @@ func Run(opt Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	m, err := nn.New(spec, 1)
-	if err != nil {
-		return Report{}, err
-	}
-	r := Report{Kernel: matmul.Kernel(), Threads: runtime.GOMAXPROCS(0), CPU: cpuName(), InferMACs: inferMACs, DirectMACs: fwdMACs}
+	r := Report{Kernel: nn.Kernel(), Threads: runtime.GOMAXPROCS(0), CPU: cpuName(), InferMACs: inferMACs, DirectMACs: fwdMACs}
 
 	const batch = 32
 	x, labels := inputs(1000)
+	for i := range labels {
+		labels[i] %= uint8(m.Classes())
+	}
 	tr := nn.NewTrainer(m, nn.KerasAdam, 0)
 	step := func(i int) error {
 		lo := (i * batch) % (1000 - batch)

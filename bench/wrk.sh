@@ -6,17 +6,18 @@
 # sampled while it runs, to show that memory stays flat.
 #
 #   sudo apt-get install -y wrk
-#   bench/wrk.sh [-c connections] [-d seconds] [-s sample-every-seconds]
+#   bench/wrk.sh [-c connections] [-d seconds] [-s sample-every-seconds] [-b digitnet-binary]
 #
 # Defaults: 16 connections, 20 s, a sample every 5 s.
 set -eu
-conns=16 secs=20 every=5
-while getopts c:d:s: opt; do
+conns=16 secs=20 every=5 bin=""
+while getopts c:d:s:b: opt; do
 	case $opt in
 	c) conns=$OPTARG ;;
 	d) secs=$OPTARG ;;
 	s) every=$OPTARG ;;
-	*) echo "usage: $0 [-c connections] [-d seconds] [-s sample-every-seconds]" >&2; exit 2 ;;
+	b) bin=$OPTARG ;;
+	*) echo "usage: $0 [-c connections] [-d seconds] [-s sample-every-seconds] [-b digitnet-binary]" >&2; exit 2 ;;
 	esac
 done
 command -v wrk >/dev/null || { echo "wrk.sh: needs wrk (sudo apt-get install -y wrk)" >&2; exit 1; }
@@ -24,11 +25,14 @@ command -v wrk >/dev/null || { echo "wrk.sh: needs wrk (sudo apt-get install -y 
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
-go build -o "$tmp/digitnet" "$root/cmd/digitnet"
+if [ -z "$bin" ]; then
+	(cd "$root" && go build -o "$tmp/digitnet" ./cmd/digitnet)
+	bin=$tmp/digitnet
+fi
 
 # A free loopback port, then the server, then wait until it answers.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)
-"$tmp/digitnet" serve --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
+"$bin" serve --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
 pid=$!
 i=0
 until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do

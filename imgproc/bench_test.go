@@ -102,7 +102,7 @@ func BenchmarkUpload(b *testing.B) {
 func BenchmarkExample(b *testing.B) {
 	file, err := os.ReadFile("../server/assets/examples/digit-3.png")
 	if err != nil {
-		b.Skip(err)
+		b.Fatal(err)
 	}
 	for b.Loop() {
 		img, _, err := Decode(bytes.NewReader(file), DefaultLimits)

@@ -11,10 +11,12 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"digitnet/internal/pngdec"
+	"digitnet/imgproc/internal/pngdec"
 
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
@@ -92,13 +94,95 @@ func readFile(r io.Reader, lim Limits, buf []byte) ([]byte, error) {
 			return nil, fmt.Errorf("imgproc: reading image: %w", err)
 		}
 	}
-	if len(data) == 0 {
-		return nil, fmt.Errorf("%w: no bytes", ErrEmpty)
-	}
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, fmt.Errorf("%w: file larger than %d bytes", ErrTooLarge, lim.MaxBytes)
+	if err := checkSize(data, false, lim); err != nil {
+		return nil, err
 	}
 	return data, nil
+}
+
+// checkSize refuses an empty file or one over lim.MaxBytes. data is the
+// whole file, or when whole is false its first bytes, up to
+// lim.MaxBytes+1.
+func checkSize(data []byte, whole bool, lim Limits) error {
+	n := int64(len(data))
+	switch {
+	case n == 0:
+		return &problem{kind: ErrEmpty, msg: "The file is empty"}
+	case n > lim.MaxBytes && whole:
+		return &problem{kind: ErrTooLarge, msg: fmt.Sprintf("The file is %s; the limit is %s — send a smaller image", FormatBytes(n), FormatBytes(lim.MaxBytes))}
+	case n > lim.MaxBytes:
+		return &problem{kind: ErrTooLarge, msg: fmt.Sprintf("The file is larger than %s, the limit — send a smaller image", FormatBytes(lim.MaxBytes))}
+	}
+	return nil
+}
+
+// checkHeader reads the image's header and refuses an image that has no
+// pixels or more than lim.MaxPixels, before any pixel is decoded.
+func checkHeader(data []byte, lim Limits) (image.Config, string, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return cfg, format, damaged(sniff(data).name, "its header cannot be read", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return cfg, format, &problem{kind: ErrEmpty, msg: fmt.Sprintf("The image has no pixels (%s of %d × %d)", sniff(data).name, cfg.Width, cfg.Height)}
+	}
+	if err := checkPixels(cfg.Width, cfg.Height, lim); err != nil {
+		return cfg, format, err
+	}
+	return cfg, format, nil
+}
+
+func checkPixels(w, h int, lim Limits) error {
+	if px := int64(w) * int64(h); px > lim.MaxPixels {
+		return &problem{kind: ErrTooLarge, msg: fmt.Sprintf("The image is %d × %d pixels (%s); the limit is %s — scale it down",
+			w, h, megapixels(px), megapixels(lim.MaxPixels))}
+	}
+	return nil
+}
+
+func megapixels(n int64) string {
+	return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + " MP"
+}
+
+func damaged(format, what string, err error) error {
+	return &problem{kind: ErrCorrupt, cause: err,
+		msg: fmt.Sprintf("This %s file is damaged: %s (%v); save it again or send another image", format, what, err)}
+}
+
+// problem is a decoding error said for the person who sent the file: its
+// text says what is wrong and what to do. errors.Is finds its kind (one of
+// the sentinel errors) and its cause.
+type problem struct {
+	kind  error
+	msg   string
+	cause error
+}
+
+func (e *problem) Error() string { return e.msg }
+
+func (e *problem) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.cause}
+}
+
+// FormatBytes says a size in bytes as people read it: "20 MB", "1.5 GB",
+// "512 KB", in powers of 1024.
+func FormatBytes(n int64) string {
+	units := []string{"bytes", "KB", "MB", "GB", "TB"}
+	v, i := float64(n), 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return strconv.FormatInt(n, 10) + " bytes"
+	}
+	if v >= 100 || v == math.Trunc(v) {
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64) + " " + units[i]
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i]
 }
 
 // decode decodes the file data, putting a PNG's pixels in pix's memory
@@ -106,7 +190,7 @@ func readFile(r io.Reader, lim Limits, buf []byte) ([]byte, error) {
 func decode(data []byte, lim Limits, pix []byte) (image.Image, string, error) {
 	f := sniff(data)
 	if f.unsupported {
-		return nil, "", fmt.Errorf("%w: %s", ErrUnsupported, f.name)
+		return nil, "", unsupported(f)
 	}
 	if f.name == "PNG" {
 		// Most uploads are 8-bit PNGs, which the fast path decodes to
@@ -116,27 +200,21 @@ func decode(data []byte, lim Limits, pix []byte) (image.Image, string, error) {
 			return img, "png", nil
 		}
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	_, format, err := checkHeader(data, lim)
 	if err != nil {
-		return nil, format, fmt.Errorf("%w (%s header): %w", ErrCorrupt, orUnknown(format, data), err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, format, fmt.Errorf("%w: %s is %dx%d", ErrEmpty, format, cfg.Width, cfg.Height)
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > lim.MaxPixels {
-		return nil, format, fmt.Errorf("%w: %dx%d is more than %d pixels", ErrTooLarge, cfg.Width, cfg.Height, lim.MaxPixels)
+		return nil, format, err
 	}
 	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, format, fmt.Errorf("%w (%s): %w", ErrCorrupt, format, err)
+		return nil, format, damaged(sniff(data).name, "it cannot be decoded", err)
 	}
 	b := img.Bounds()
 	if b.Empty() {
-		return nil, format, fmt.Errorf("%w: %s decoded to %dx%d", ErrEmpty, format, b.Dx(), b.Dy())
+		return nil, format, &problem{kind: ErrEmpty, msg: fmt.Sprintf("The image has no pixels (%s decoded to %d × %d)", sniff(data).name, b.Dx(), b.Dy())}
 	}
 	// A decoder that disagrees with its own header is not trusted further.
-	if int64(b.Dx())*int64(b.Dy()) > lim.MaxPixels {
-		return nil, format, fmt.Errorf("%w: %dx%d is more than %d pixels", ErrTooLarge, b.Dx(), b.Dy(), lim.MaxPixels)
+	if err := checkPixels(b.Dx(), b.Dy(), lim); err != nil {
+		return nil, format, err
 	}
 	if format == "jpeg" {
 		if o := exifOrientation(data); o > 1 {
@@ -164,11 +242,11 @@ func padPalette(p *image.Paletted) {
 	}
 }
 
-func orUnknown(format string, data []byte) string {
-	if format != "" {
-		return format
-	}
-	return sniff(data).name
+// unsupported says that f is not an image digitnet reads, and what it
+// looks like.
+func unsupported(f fileKind) error {
+	return &problem{kind: ErrUnsupported,
+		msg: fmt.Sprintf("This is not an image digitnet can read (it looks like %s); send PNG, JPEG, GIF, BMP, TIFF or WebP", f.name)}
 }
 
 // fileKind is what the first bytes of a file say it is.

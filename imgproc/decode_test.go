@@ -144,22 +144,22 @@ func TestDecodeBadInput(t *testing.T) {
 		want error
 		msg  string // part of the message
 	}{
-		{"empty", nil, DefaultLimits, ErrEmpty, "no bytes"},
+		{"empty", nil, DefaultLimits, ErrEmpty, "The file is empty"},
 		{"text", []byte("hello, this is not an image\n"), DefaultLimits, ErrUnsupported, "text"},
 		{"html", []byte("<!DOCTYPE html><html><body>x</body></html>"), DefaultLimits, ErrUnsupported, "HTML"},
 		{"svg", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>`), DefaultLimits, ErrUnsupported, "SVG"},
 		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), DefaultLimits, ErrUnsupported, "PDF"},
 		{"heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), DefaultLimits, ErrUnsupported, "HEIC"},
 		{"binary", []byte{0x4a, 0x55, 0x00, 0x01, 0xfe, 0x80, 0x13, 0x37, 0x99}, DefaultLimits, ErrUnsupported, "unknown (first bytes 4a 55 00 01 fe 80 13 37)"},
-		{"truncated png", good[:len(good)/2], DefaultLimits, ErrCorrupt, "png"},
-		{"png header only", good[:30], DefaultLimits, ErrCorrupt, "png"},
-		{"bomb 100000x100000", pngHeader(100000, 100000), DefaultLimits, ErrTooLarge, "100000x100000"},
-		{"zero width png", pngHeader(0, 10), DefaultLimits, ErrCorrupt, "png"},
+		{"truncated png", good[:len(good)/2], DefaultLimits, ErrCorrupt, "This PNG file is damaged"},
+		{"png header only", good[:30], DefaultLimits, ErrCorrupt, "This PNG file is damaged"},
+		{"bomb 100000x100000", pngHeader(100000, 100000), DefaultLimits, ErrTooLarge, "100000 × 100000 pixels (10000 MP); the limit is 40 MP"},
+		{"zero width png", pngHeader(0, 10), DefaultLimits, ErrCorrupt, "This PNG file is damaged"},
 		{"zero width bmp", bmpZero, DefaultLimits, nil, ""},
-		{"file too big", good, Limits{MaxBytes: 100}, ErrTooLarge, "100 bytes"},
-		{"too many pixels", good, Limits{MaxPixels: 1000}, ErrTooLarge, "40x30"},
-		{"truncated jpeg", encode(t, "jpeg", quadrants(40, 30))[:200], DefaultLimits, ErrCorrupt, "jpeg"},
-		{"gif header only", encode(t, "gif", quadrants(40, 30))[:20], DefaultLimits, ErrCorrupt, "gif"},
+		{"file too big", good, Limits{MaxBytes: 100}, ErrTooLarge, "larger than 100 bytes"},
+		{"too many pixels", good, Limits{MaxPixels: 1000}, ErrTooLarge, "40 × 30"},
+		{"truncated jpeg", encode(t, "jpeg", quadrants(40, 30))[:200], DefaultLimits, ErrCorrupt, "This JPEG file is damaged"},
+		{"gif header only", encode(t, "gif", quadrants(40, 30))[:20], DefaultLimits, ErrCorrupt, "This GIF file is damaged"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,8 +167,9 @@ func TestDecodeBadInput(t *testing.T) {
 			if err == nil {
 				t.Fatalf("got %v, want an error", img.Bounds())
 			}
-			if !strings.HasPrefix(err.Error(), "imgproc: ") {
-				t.Errorf("error %q does not start with the package name", err)
+			// Said for people: a sentence, no package prefix.
+			if msg := err.Error(); strings.HasPrefix(msg, "imgproc") || msg[0] < 'A' || msg[0] > 'Z' {
+				t.Errorf("error %q is not a sentence for people", err)
 			}
 			if tt.want == nil { // any of the kinds will do
 				if !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrCorrupt) {
@@ -363,5 +364,24 @@ func TestPadPalette(t *testing.T) {
 	}
 	if _, err := Preprocess(p); err != nil && !errors.Is(err, ErrNoInk) {
 		t.Error(err)
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 bytes"},
+		{100, "100 bytes"},
+		{1536, "1.5 KB"},
+		{20 << 20, "20 MB"},
+		{21<<20 + 400<<10, "21.4 MB"},
+		{512 << 20, "512 MB"},
+		{1300 << 20, "1.3 GB"},
+	} {
+		if got := FormatBytes(tt.n); got != tt.want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
 	}
 }

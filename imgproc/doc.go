@@ -12,6 +12,7 @@
 //
 // The pipeline, each step a small function of its own:
 //
+//	DecodeCost       the memory reading a file takes, from its header alone
 //	Decode           sniff, limit, decode, EXIF orientation (JPEG)
 //	lumaPlane        alpha composited over a contrasting background, Rec. 601
 //	                 luma; inputs over 1280 px box-averaged down early
@@ -40,6 +41,9 @@
 // Segment runs the same steps on an image holding several digits side by
 // side and returns one Glyph per digit, left to right.
 //
-// Errors start with "imgproc: ". Callers test kinds with errors.Is against
-// ErrEmpty, ErrTooLarge, ErrUnsupported, ErrCorrupt and ErrNoInk.
+// The errors of Decode and DecodeCost are sentences for the person who sent
+// the file: what is wrong and what to do ("The file is 21 MB; the limit is
+// 20 MB — send a smaller image"). The others start with "imgproc: ".
+// Callers test kinds with errors.Is against ErrEmpty, ErrTooLarge,
+// ErrUnsupported, ErrCorrupt and ErrNoInk.
 package imgproc

@@ -154,5 +154,5 @@ func ExampleDecode() {
 	fmt.Println(err, errors.Is(err, imgproc.ErrUnsupported))
 	// Output:
 	// png (64,48) <nil>
-	// imgproc: unsupported format: PDF true
+	// This is not an image digitnet can read (it looks like PDF); send PNG, JPEG, GIF, BMP, TIFF or WebP true
 }

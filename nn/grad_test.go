@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"digitnet/internal/matmul"
+	"digitnet/nn/internal/matmul"
 )
 
 // lossOf is the scalar Σ y·r used to check a single layer: its gradient with
@@ -60,6 +60,12 @@ func TestLayerGradients(t *testing.T) {
 		{LayerSpec{Kind: KindConv2D, Filters: 2, Size: 3, Activation: ActReLU}, Shape{7, 7, 1}},
 		// Large enough that each image is lowered in its own chunk.
 		{LayerSpec{Kind: KindConv2D, Filters: 3, Size: 3, Activation: ActReLU}, Shape{30, 30, 16}},
+		// Keras "same" with stride 2 pads 0 before and 1 after; ONNX pads
+		// may be anything below the kernel size.
+		{LayerSpec{Kind: KindConv2D, Filters: 3, Size: 3, Stride: 2, Pad: Padding{Bottom: 1, Right: 1}}, Shape{6, 6, 2}},
+		{LayerSpec{Kind: KindConv2D, Filters: 2, Size: 3, Pad: Padding{1, 1, 1, 1}, Activation: ActReLU}, Shape{5, 4, 1}},
+		{LayerSpec{Kind: KindConv2D, Filters: 2, Size: 4, Stride: 3, Pad: Padding{2, 1, 3, 0}}, Shape{7, 8, 3}},
+		{LayerSpec{Kind: KindNormalize, Scale: 1 / 0.3081, Shift: -0.1307 / 0.3081}, Shape{4, 4, 1}},
 		{LayerSpec{Kind: KindMaxPool2D, Size: 2}, Shape{5, 6, 3}},
 		{LayerSpec{Kind: KindMaxPool2D, Size: 3}, Shape{6, 7, 2}},
 		{LayerSpec{Kind: KindDense, Units: 5}, Shape{1, 1, 7}},
@@ -159,24 +165,43 @@ func to64(v []float32) []float64 {
 // TestModelGradient checks the whole backward pass, including the fused
 // softmax cross-entropy, against finite differences of the mean loss.
 func TestModelGradient(t *testing.T) {
-	spec := Spec{Input: [3]int{8, 8, 1}, Layers: []LayerSpec{
-		{Kind: KindConv2D, Filters: 3, Size: 3, Activation: ActReLU},
-		{Kind: KindMaxPool2D, Size: 2},
-		{Kind: KindConv2D, Filters: 4, Size: 2, Activation: ActReLU},
-		{Kind: KindFlatten},
-		{Kind: KindDense, Units: 6, Activation: ActReLU},
-		{Kind: KindDense, Units: 3, Activation: ActSoftmax},
-	}}
+	specs := []Spec{
+		{Input: [3]int{8, 8, 1}, Layers: []LayerSpec{
+			{Kind: KindConv2D, Filters: 3, Size: 3, Activation: ActReLU},
+			{Kind: KindMaxPool2D, Size: 2},
+			{Kind: KindConv2D, Filters: 4, Size: 2, Activation: ActReLU},
+			{Kind: KindFlatten},
+			{Kind: KindDense, Units: 6, Activation: ActReLU},
+			{Kind: KindDense, Units: 3, Activation: ActSoftmax},
+		}},
+		// An imported model's layers: normalisation, "same" padding and a
+		// stride, a padded conv fused with its pool.
+		{Input: [3]int{8, 8, 1}, Layers: []LayerSpec{
+			{Kind: KindNormalize, Scale: 1 / 0.3081, Shift: -0.1307 / 0.3081},
+			{Kind: KindConv2D, Filters: 3, Size: 3, Pad: Padding{1, 1, 1, 1}, Activation: ActReLU},
+			{Kind: KindMaxPool2D, Size: 2},
+			{Kind: KindConv2D, Filters: 4, Size: 3, Stride: 2, Pad: Padding{0, 1, 0, 1}, Activation: ActReLU},
+			{Kind: KindFlatten},
+			{Kind: KindDense, Units: 3, Activation: ActSoftmax},
+		}},
+	}
+	for _, spec := range specs {
+		t.Run(spec.String(), func(t *testing.T) { checkModelGradient(t, spec) })
+	}
+}
+
+func checkModelGradient(t *testing.T, spec Spec) {
 	m, err := New(spec, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
+	in := m.InputShape().Size()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := range m.Params { // non-zero biases exercise their gradients
 		m.Params[i] += float32(rng.Float64()*0.2 - 0.1)
 	}
 	const n = 5
-	x := randSlice(rng, n*64, 1)
+	x := randSlice(rng, n*in, 1)
 	// NoClass: the target is uniform over the classes (outlier exposure).
 	labels := []uint8{0, 2, 1, 1, NoClass}
 
@@ -201,7 +226,7 @@ func TestModelGradient(t *testing.T) {
 	// Two shards of unequal size must add up to the full batch gradient.
 	for s, sh := range tr.shards {
 		lo, hi := s*n/2, (s+1)*n/2
-		sh.run(m, x[lo*64:hi*64], labels[lo:hi], hi-lo, n)
+		sh.run(m, x[lo*in:hi*in], labels[lo:hi], hi-lo, n)
 	}
 	analytic := make([]float64, len(m.Params))
 	for _, sh := range tr.shards {

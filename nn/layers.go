@@ -1,6 +1,6 @@
 package nn
 
-import "digitnet/internal/vec"
+import "digitnet/nn/internal/vec"
 
 // An op is one layer's computation for one worker. It owns its output and
 // input-gradient buffers and keeps what backward needs from forward, so a
@@ -33,7 +33,7 @@ func newOp(p layerPlan, gemm gemmFunc) op {
 	relu := p.spec.Activation == ActReLU
 	switch p.spec.Kind {
 	case KindConv2D:
-		return &conv2d{in: p.in, out: p.out, k: p.spec.Size, relu: relu, gemm: gemm}
+		return &conv2d{spec: p.spec, in: p.in, out: p.out, k: p.spec.Size, relu: relu, gemm: gemm}
 	case KindMaxPool2D:
 		return &maxPool{in: p.in, out: p.out, s: p.spec.Size}
 	case KindDense:
@@ -42,17 +42,20 @@ func newOp(p layerPlan, gemm gemmFunc) op {
 		return &reluOp{}
 	case KindFlatten:
 		return identity{}
+	case KindNormalize:
+		return &normalize{scale: float32(p.spec.Scale), shift: float32(p.spec.Shift)}
 	}
 	panic("nn: unplanned layer kind " + p.spec.Kind) // plan rejects unknown kinds
 }
 
-// conv2d is a valid (unpadded), stride-1 convolution. It lowers the input to
-// a patch matrix (im2col) so the work is a GEMM: cols (N·OH·OW, K) times
-// kernel (K, F). The patches are lowered a few images at a time and used at
-// once, so the patch matrix stays in the L2 cache instead of taking a round
-// trip through memory; the backward pass lowers them again, which costs less
-// than keeping them.
+// conv2d is a convolution, unpadded and moving by 1 unless its spec says
+// otherwise. It lowers the input to a patch matrix (im2col) so the work is
+// a GEMM: cols (N·OH·OW, K) times kernel (K, F). The patches are lowered a
+// few images at a time and used at once, so the patch matrix stays in the
+// L2 cache instead of taking a round trip through memory; the backward pass
+// lowers them again, which costs less than keeping them.
 type conv2d struct {
+	spec    LayerSpec // for the stride and padding
 	in, out Shape
 	k       int
 	relu    bool
@@ -83,7 +86,7 @@ func (c *conv2d) products(y, x, w []float32, n int) {
 	for b0 := 0; b0 < n; b0 += ch {
 		b1 := min(n, b0+ch)
 		rows := (b1 - b0) * per
-		im2col(c.cols, x[b0*c.in.Size():], b1-b0, c.in, c.out, c.k)
+		c.im2col(c.cols, x[b0*c.in.Size():], b1-b0)
 		c.gemm(false, false, rows, F, K, c.cols, K, w, F, 0, y[b0*per*F:], F)
 	}
 }
@@ -101,7 +104,7 @@ func (c *conv2d) productsBackward(dw, dz, w []float32, n int, needDX bool) []flo
 	for b0 := 0; b0 < n; b0 += ch {
 		b1 := min(n, b0+ch)
 		rows := (b1 - b0) * per
-		im2col(c.cols, c.x[b0*c.in.Size():], b1-b0, c.in, c.out, c.k)
+		c.im2col(c.cols, c.x[b0*c.in.Size():], b1-b0)
 		beta := float32(1)
 		if b0 == 0 {
 			beta = 0
@@ -109,7 +112,7 @@ func (c *conv2d) productsBackward(dw, dz, w []float32, n int, needDX bool) []flo
 		c.gemm(true, false, K, F, rows, c.cols, K, dz[b0*per*F:], F, beta, dw, F)
 		if needDX {
 			c.gemm(false, true, rows, K, F, dz[b0*per*F:], F, w, F, 0, c.dcols, K)
-			col2im(c.dx[b0*c.in.Size():], c.dcols, b1-b0, c.in, c.out, c.k)
+			c.col2im(c.dx[b0*c.in.Size():], c.dcols, b1-b0)
 		}
 	}
 	if !needDX {
@@ -140,6 +143,25 @@ func biasBackward(db, dy, y []float32, relu bool) {
 	}
 	clear(db)
 	vec.ColSums(db, dy[:len(y)])
+}
+
+// im2col lowers n images of x into cols, taking the general path only for
+// a padded or strided convolution.
+func (c *conv2d) im2col(cols, x []float32, n int) {
+	if c.spec.plain() {
+		im2col(cols, x, n, c.in, c.out, c.k)
+		return
+	}
+	im2colPadded(cols, x, n, c.in, c.out, c.k, c.spec.stride(), c.spec.Pad)
+}
+
+// col2im is im2col's adjoint, as im2col picks it.
+func (c *conv2d) col2im(dx, cols []float32, n int) {
+	if c.spec.plain() {
+		col2im(dx, cols, n, c.in, c.out, c.k)
+		return
+	}
+	col2imPadded(dx, cols, n, c.in, c.out, c.k, c.spec.stride(), c.spec.Pad)
 }
 
 // im2col copies each k×k patch of x into a row of cols. In NHWC a patch row
@@ -214,6 +236,58 @@ func col2im(dx, cols []float32, n int, in, out Shape, k int) {
 			}
 		}
 	}
+}
+
+// patchRows calls fn for each row of each k×k patch of a convolution moving
+// by stride over x padded with zeros by pad: the patch row's index in cols
+// (r, counting k per patch), the source pixel range [lo, hi) of the row
+// within its k pixels, and the offset in x of the pixel at kx = 0 (which
+// may lie outside the image when lo > 0). A row wholly in the padding has
+// lo = hi = 0. Whatever the stride, a patch row's pixels are k neighbours,
+// contiguous in NHWC.
+func patchRows(n int, in, out Shape, k, stride int, pad Padding, fn func(r, lo, hi, at int)) {
+	r := 0
+	for b := 0; b < n; b++ {
+		for oy := 0; oy < out.H; oy++ {
+			for ox := 0; ox < out.W; ox++ {
+				ix := ox*stride - pad.Left
+				lo, hi := max(0, -ix), min(k, in.W-ix)
+				for ky := 0; ky < k; ky++ {
+					iy := oy*stride - pad.Top + ky
+					if iy < 0 || iy >= in.H || lo >= hi {
+						fn(r, 0, 0, 0)
+					} else {
+						fn(r, lo, hi, ((b*in.H+iy)*in.W+ix)*in.C)
+					}
+					r++
+				}
+			}
+		}
+	}
+}
+
+// im2colPadded is im2col for a convolution with padding or a stride: the
+// patches' values outside the image are zeros.
+func im2colPadded(cols, x []float32, n int, in, out Shape, k, stride int, pad Padding) {
+	span := k * in.C
+	patchRows(n, in, out, k, stride, pad, func(r, lo, hi, at int) {
+		dst := cols[r*span : (r+1)*span]
+		clear(dst[:lo*in.C])
+		copy(dst[lo*in.C:hi*in.C], x[at+lo*in.C:at+hi*in.C])
+		clear(dst[hi*in.C:])
+	})
+}
+
+// col2imPadded is im2colPadded's adjoint: it sums each patch row back into
+// dx, dropping the parts that fell in the padding.
+func col2imPadded(dx, cols []float32, n int, in, out Shape, k, stride int, pad Padding) {
+	clear(dx[:n*in.Size()])
+	span := k * in.C
+	patchRows(n, in, out, k, stride, pad, func(r, lo, hi, at int) {
+		if lo < hi {
+			vec.Add(dx[at+lo*in.C:at+hi*in.C], cols[r*span+lo*in.C:r*span+hi*in.C])
+		}
+	})
 }
 
 // maxPool takes the maximum of each s×s window with stride s, dropping
@@ -362,6 +436,31 @@ func (r *reluOp) forward(_, x []float32, n int) []float32 {
 func (r *reluOp) backward(_, _, dy []float32, n int, needDX bool) []float32 {
 	vec.MaskReLU(dy[:len(r.y)], r.y)
 	return dy
+}
+
+// normalize computes x*scale + shift: an imported model's input
+// normalisation. It has no parameters; training leaves the constants alone.
+type normalize struct {
+	scale, shift float32
+	y            []float32
+}
+
+func (z *normalize) forward(_, x []float32, n int) []float32 {
+	z.y = grow(z.y, len(x))
+	for i, v := range x {
+		z.y[i] = v*z.scale + z.shift
+	}
+	return z.y
+}
+
+func (z *normalize) backward(_, _, dy []float32, n int, needDX bool) []float32 {
+	if !needDX {
+		return nil
+	}
+	for i := range dy[:len(z.y)] {
+		dy[i] *= z.scale
+	}
+	return dy[:len(z.y)]
 }
 
 // identity passes data through unchanged. It is Flatten, which changes only

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"digitnet/internal/matmul"
+	"digitnet/nn/internal/matmul"
 )
 
 // Tensor is a named view of some of a model's parameters.
@@ -35,9 +35,6 @@ type Model struct {
 	// Params holds every parameter: for each layer with weights, its kernel
 	// then its bias.
 	Params []float32
-	// Meta holds free-form facts stored with the model (training summary,
-	// input normalisation, ...). Save writes it to the file's metadata.
-	Meta map[string]string
 
 	workers sync.Pool // of *worker whose products may use every core
 	serial  sync.Pool // of *worker that stays on its goroutine (small or parallel Predict)
@@ -75,13 +72,17 @@ func New(spec Spec, seed uint64) (*Model, error) {
 	return m, nil
 }
 
+// Build allocates a model for spec with every parameter zero, for loaders
+// that fill Params (or Tensors) from a file.
+func Build(spec Spec) (*Model, error) { return build(spec) }
+
 // build allocates a model for spec with zero parameters.
 func build(spec Spec) (*Model, error) {
 	plans, err := plan(spec)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{spec: spec, plans: plans, Meta: map[string]string{}}
+	m := &Model{spec: spec, plans: plans}
 	m.offset = make([]int, len(plans)+1)
 	for i, p := range plans {
 		m.offset[i+1] = m.offset[i] + kernelLen(p) + biasLen(p)
@@ -275,3 +276,7 @@ func softmax(p, logits []float32, n, k int) {
 		}
 	}
 }
+
+// Kernel names the GEMM micro-kernel this CPU runs ("avx512", "avx2" or
+// "go"), for benchmarks and version reports.
+func Kernel() string { return matmul.Kernel() }

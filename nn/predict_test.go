@@ -1,21 +1,30 @@
 package nn
 
 import (
+	"fmt"
 	"testing"
 )
 
 // TestPredictOneAllocatesNothing: reading one image at a time, as a server
-// does, makes no garbage once the worker pool is warm.
+// does, makes no garbage once the worker pool is warm, on the path this CPU
+// takes and on the Winograd path (taken only where vec's transforms are
+// fast, so forced here to cover its calls on every CPU).
 func TestPredictOneAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items on purpose under the race detector")
 	}
-	m, _ := New(Tutorial(), 1)
-	x, _ := benchInput(1)
-	probs := make([]float32, 10)
-	m.Predict(x, 1, probs)
-	if a := testing.AllocsPerRun(100, func() { m.Predict(x, 1, probs) }); a != 0 {
-		t.Errorf("Predict of one image: %v allocations, want 0", a)
+	for _, always := range []bool{false, true} {
+		t.Run(fmt.Sprintf("winogradAlways=%v", always), func(t *testing.T) {
+			defer func(old bool) { winogradAlways = old }(winogradAlways)
+			winogradAlways = always
+			m, _ := New(Tutorial(), 1)
+			x, _ := benchInput(1)
+			probs := make([]float32, 10)
+			m.Predict(x, 1, probs)
+			if a := testing.AllocsPerRun(100, func() { m.Predict(x, 1, probs) }); a != 0 {
+				t.Errorf("Predict of one image: %v allocations, want 0", a)
+			}
+		})
 	}
 }
 

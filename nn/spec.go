@@ -3,6 +3,7 @@ package nn
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -13,6 +14,7 @@ const (
 	KindFlatten   = "flatten"
 	KindDense     = "dense"
 	KindReLU      = "relu"
+	KindNormalize = "normalize"
 )
 
 // Activations accepted on conv2d and dense layers. Softmax is allowed only on
@@ -31,11 +33,50 @@ type LayerSpec struct {
 	// Size is the kernel size of a conv2d or the window (and stride) of a
 	// maxpool2d; both are square.
 	Size int `json:"size,omitempty"`
+	// Stride is the step of a conv2d's kernel, the same in both
+	// directions; 0 means 1.
+	Stride int `json:"stride,omitempty"`
+	// Pad adds zero rows and columns around a conv2d's input. Imported
+	// models need it: Keras' "same" padding and ONNX's pads. Each side is
+	// less than Size.
+	Pad Padding `json:"pad,omitzero"`
 	// Units is the output width of a dense layer.
 	Units int `json:"units,omitempty"`
 	// Activation follows a conv2d or dense layer.
 	Activation string `json:"activation,omitempty"`
+	// Scale and Shift are the constants of a normalize layer, which
+	// computes x*Scale + Shift for every value: an imported model's input
+	// normalisation, such as PyTorch's (x-0.1307)/0.3081. Scale is not 0.
+	Scale float64 `json:"scale,omitempty"`
+	Shift float64 `json:"shift,omitempty"`
 }
+
+// Padding is the number of zero rows or columns added on each side of a
+// conv2d's input.
+type Padding struct {
+	Top    int `json:"top,omitempty"`
+	Bottom int `json:"bottom,omitempty"`
+	Left   int `json:"left,omitempty"`
+	Right  int `json:"right,omitempty"`
+}
+
+// SamePadding returns the padding before and after one dimension of size
+// in that TensorFlow's (and Keras') "same" gives a kernel of size k moving
+// by stride: the output has ceil(in/stride) positions, and when the total
+// padding is odd the extra row or column goes after (bottom or right), as
+// ONNX's SAME_UPPER.
+func SamePadding(in, k, stride int) (before, after int) {
+	out := (in + stride - 1) / stride
+	total := max((out-1)*stride+k-in, 0)
+	return total / 2, total - total/2
+}
+
+// stride is the conv2d step, with 0 meaning 1.
+func (l LayerSpec) stride() int { return max(l.Stride, 1) }
+
+// plain reports whether a conv2d is unpadded and moves by 1, the case the
+// fast paths (fused pooling, Winograd, the one-channel im2col) handle.
+func (l LayerSpec) plain() bool { return l.stride() == 1 && l.Pad == (Padding{}) }
 
 // Spec describes a model: an input shape and a sequence of layers.
 type Spec struct {
@@ -81,7 +122,16 @@ func (l LayerSpec) String() string {
 	}
 	switch l.Kind {
 	case KindConv2D:
-		return fmt.Sprintf("conv2d(%d,%dx%d%s)", l.Filters, l.Size, l.Size, act)
+		var geo string
+		if l.stride() != 1 {
+			geo += fmt.Sprintf(",stride%d", l.stride())
+		}
+		if p := l.Pad; p != (Padding{}) {
+			geo += fmt.Sprintf(",pad%d/%d/%d/%d", p.Top, p.Bottom, p.Left, p.Right)
+		}
+		return fmt.Sprintf("conv2d(%d,%dx%d%s%s)", l.Filters, l.Size, l.Size, geo, act)
+	case KindNormalize:
+		return fmt.Sprintf("normalize(x*%g%+g)", l.Scale, l.Shift)
 	case KindMaxPool2D:
 		return fmt.Sprintf("maxpool2d(%dx%d)", l.Size, l.Size)
 	case KindDense:
@@ -151,6 +201,33 @@ type layerPlan struct {
 
 // plan validates s and infers every layer's shapes.
 func plan(s Spec) ([]layerPlan, error) {
+	plans, err := planLayers(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.Layers[len(s.Layers)-1].Activation != ActSoftmax {
+		return nil, fmt.Errorf("nn: the last layer must have a softmax activation")
+	}
+	return plans, nil
+}
+
+// Shapes validates each layer of s and returns the shape of its output,
+// without plan's rule that the last layer ends in a softmax: model
+// importers check each layer as they add it.
+func (s Spec) Shapes() ([]Shape, error) {
+	plans, err := planLayers(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Shape, len(plans))
+	for i, p := range plans {
+		out[i] = p.out
+	}
+	return out, nil
+}
+
+// planLayers is plan without the check of the last layer.
+func planLayers(s Spec) ([]layerPlan, error) {
 	in := Shape{s.Input[0], s.Input[1], s.Input[2]}
 	if in.H <= 0 || in.W <= 0 || in.C <= 0 || in.H > maxDim || in.W > maxDim || in.C > maxDim {
 		return nil, fmt.Errorf("nn: bad input shape %v", s.Input)
@@ -166,15 +243,28 @@ func plan(s Spec) ([]layerPlan, error) {
 			return fmt.Errorf("nn: layer %d (%s): %s", i, l.Kind, fmt.Sprintf(format, args...))
 		}
 		p := layerPlan{spec: l, in: in}
+		if l.Kind != KindConv2D && (l.Stride != 0 || l.Pad != (Padding{})) {
+			return nil, bad("only conv2d takes a stride or padding")
+		}
+		if l.Kind != KindNormalize && (l.Scale != 0 || l.Shift != 0) {
+			return nil, bad("only normalize takes a scale or shift")
+		}
 		switch l.Kind {
 		case KindConv2D:
-			if l.Filters <= 0 || l.Filters > maxDim || l.Size <= 0 || l.Units != 0 {
+			if l.Filters <= 0 || l.Filters > maxDim || l.Size <= 0 || l.Size > maxDim || l.Units != 0 {
 				return nil, bad("needs filters > 0 and size > 0 only")
 			}
-			if l.Size > in.H || l.Size > in.W {
-				return nil, bad("kernel %dx%d larger than input %dx%d", l.Size, l.Size, in.H, in.W)
+			pad := l.Pad
+			if l.Stride < 0 || l.Stride > maxDim || min(pad.Top, pad.Bottom, pad.Left, pad.Right) < 0 ||
+				max(pad.Top, pad.Bottom, pad.Left, pad.Right) >= l.Size {
+				return nil, bad("needs a stride ≥ 0 and padding from 0 to size-1 on each side")
 			}
-			p.out = Shape{in.H - l.Size + 1, in.W - l.Size + 1, l.Filters}
+			h, w := in.H+pad.Top+pad.Bottom, in.W+pad.Left+pad.Right
+			if l.Size > h || l.Size > w {
+				return nil, bad("kernel %dx%d larger than padded input %dx%d", l.Size, l.Size, h, w)
+			}
+			s := l.stride()
+			p.out = Shape{(h-l.Size)/s + 1, (w-l.Size)/s + 1, l.Filters}
 			if p.out.H*p.out.W*l.Size*l.Size*in.C > maxPatchValues {
 				return nil, bad("patch matrix of %dx%d outputs by %d values too large", p.out.H, p.out.W, l.Size*l.Size*in.C)
 			}
@@ -210,6 +300,12 @@ func plan(s Spec) ([]layerPlan, error) {
 				return nil, bad("takes no parameters")
 			}
 			p.out = in
+		case KindNormalize:
+			if l.Scale == 0 || math.IsNaN(l.Scale) || math.IsInf(l.Scale, 0) || math.IsNaN(l.Shift) || math.IsInf(l.Shift, 0) ||
+				l != (LayerSpec{Kind: KindNormalize, Scale: l.Scale, Shift: l.Shift}) {
+				return nil, bad("needs a finite, non-zero scale and a finite shift only")
+			}
+			p.out = in
 		default:
 			return nil, bad("unknown layer kind")
 		}
@@ -227,10 +323,6 @@ func plan(s Spec) ([]layerPlan, error) {
 		}
 		plans = append(plans, p)
 		in = p.out
-	}
-	last := s.Layers[len(s.Layers)-1]
-	if last.Activation != ActSoftmax {
-		return nil, fmt.Errorf("nn: the last layer must have a softmax activation")
 	}
 	return plans, nil
 }
@@ -281,7 +373,7 @@ func (s Spec) PredictMultiplyAdds() (int, error) {
 		switch p.spec.Kind {
 		case KindConv2D:
 			if next := i + 1; next < len(plans) && p.spec.Activation == ActReLU &&
-				plans[next].spec.Kind == KindMaxPool2D && winogradFits(p.spec.Size, plans[next].spec.Size) {
+				plans[next].spec.Kind == KindMaxPool2D && winogradFits(p.spec, plans[next].spec.Size) {
 				out := plans[next].out
 				n += out.H * out.W * 16 * p.in.C * p.out.C
 				continue

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"sync"
 
-	"digitnet/internal/vec"
+	"digitnet/nn/internal/vec"
 )
 
 // Adam holds the optimiser's settings. The update follows Keras:

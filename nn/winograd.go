@@ -1,6 +1,6 @@
 package nn
 
-import "digitnet/internal/vec"
+import "digitnet/nn/internal/vec"
 
 // Inference runs a 3x3 convolution followed by a 2x2 max pool with
 // Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast
@@ -35,13 +35,20 @@ type winograd struct {
 
 // usesWinograd reports whether the inference forward of cp runs as
 // Winograd F(2x2, 3x3).
-func (cp *convPool) usesWinograd() bool { return winogradFits(cp.conv.k, cp.pool.s) }
+func (cp *convPool) usesWinograd() bool { return winogradFits(cp.conv.spec, cp.pool.s) }
 
-// winogradFits reports whether a k x k convolution with ReLU pooled by
-// s x s windows runs as Winograd F(2x2, 3x3) when predicting: k = 3,
+// winogradFits reports whether a convolution with ReLU pooled by s x s
+// windows runs as Winograd F(2x2, 3x3) when predicting: a 3x3 kernel moving
+// by 1 over an unpadded input (the blocks below read the input directly),
 // s = 2, on a CPU where package vec has the transforms as vector code (in
-// Go they cost about what they save).
-func winogradFits(k, s int) bool { return k == 3 && s == 2 && vec.WinogradFast() }
+// Go they cost about what they save), or when winogradAlways is set.
+func winogradFits(conv LayerSpec, s int) bool {
+	return conv.Size == 3 && conv.plain() && s == 2 && (vec.WinogradFast() || winogradAlways)
+}
+
+// winogradAlways makes Predict take the Winograd path with vec's Go
+// transforms too, so that tests cover it on every CPU and under purego.
+var winogradAlways = false
 
 // forward writes into dst (n, PH, PW, F) the 2x2 max pool of the products
 // of x (n, H, W, C) with the 3x3 kernel w, (9*C, F) as im2col orders it.

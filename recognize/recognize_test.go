@@ -16,6 +16,7 @@ import (
 
 	"digitnet/imgproc"
 	"digitnet/internal/fixtures"
+	"digitnet/internal/testenv"
 	"digitnet/mnist"
 	"digitnet/recognize"
 )
@@ -24,7 +25,7 @@ func testSet(tb testing.TB) *mnist.Set {
 	tb.Helper()
 	_, test, _, err := mnist.Load(context.Background(), mnist.Options{NoDownload: true})
 	if errors.Is(err, mnist.ErrNotFound) {
-		tb.Skipf("MNIST not found (%v)", err)
+		testenv.Missing(tb, "MNIST not found (%v)", err)
 	}
 	if err != nil {
 		tb.Fatal(err)
@@ -151,8 +152,11 @@ func TestInfo(t *testing.T) {
 	if info.Parameters != 225034 || len(info.Architecture) != 8 || info.TestAccuracy < 0.9 {
 		t.Errorf("info %+v", info)
 	}
-	if info.Training["epochs"] == "" {
-		t.Errorf("no training summary: %v", info.Training)
+	if info.Training == nil || info.Training.Epochs == 0 {
+		t.Errorf("no training summary: %+v", info.Training)
+	}
+	if len(info.SHA256) != 64 || info.Source != "embedded" || info.Format != "safetensors" {
+		t.Errorf("sha256 %q, source %q, format %q", info.SHA256, info.Source, info.Format)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"testing"
 
+	"digitnet/internal/testenv"
 	"digitnet/safetensors"
 )
 
@@ -20,7 +21,7 @@ import (
 // struct for the header, numpy.frombuffer for the data.
 
 // pythonWithNumpy returns a Python interpreter that can import numpy, or
-// skips the test. It tries more than the first python3 on PATH because a
+// reports it missing. It tries more than the first python3 on PATH because a
 // pyenv shim often shadows the system Python that has numpy.
 func pythonWithNumpy(t *testing.T) string {
 	t.Helper()
@@ -29,7 +30,7 @@ func pythonWithNumpy(t *testing.T) string {
 			return py
 		}
 	}
-	t.Skip("no python3 with numpy (python3 -c 'import numpy' fails); skipping the numpy interoperability check")
+	testenv.Missing(t, "no python3 with numpy (python3 -c 'import numpy' fails; apt-get install python3-numpy)")
 	return ""
 }
 

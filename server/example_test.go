@@ -15,11 +15,13 @@ import (
 // *recognize.Recognizer.
 type sevens struct{}
 
-func (sevens) Read(io.Reader) (recognize.Result, error) {
+func (sevens) Read(io.Reader) (recognize.Reading, error) {
 	var p [10]float32
 	p[7] = 1
-	return recognize.Result{Digit: recognize.Digit{Digit: 7, Confidence: 1, Probabilities: p}}, nil
+	return recognize.Reading{Digit: recognize.NewDigit(p)}, nil
 }
+
+func (sevens) Cost(data []byte) (int64, error) { return int64(len(data)), nil }
 
 func (sevens) Info() recognize.ModelInfo { return recognize.ModelInfo{} }
 

@@ -30,6 +30,7 @@ type metrics struct {
 	imagesFailed atomic.Uint64
 	busy         atomic.Uint64
 	inFlight     atomic.Int64
+	memory       *budget // may be nil
 }
 
 type requestKey struct {
@@ -123,9 +124,17 @@ func (m *metrics) writeTo(w *bufio.Writer) {
 	fmt.Fprintln(w, "# TYPE digitnet_images_total counter")
 	fmt.Fprintf(w, "digitnet_images_total{outcome=\"ok\"} %d\n", m.imagesOK.Load())
 	fmt.Fprintf(w, "digitnet_images_total{outcome=\"error\"} %d\n", m.imagesFailed.Load())
-	fmt.Fprintln(w, "# HELP digitnet_busy_rejections_total Predict requests refused with 503 because all slots stayed busy.")
+	fmt.Fprintln(w, "# HELP digitnet_busy_rejections_total Predict requests refused with 503 because all slots or the memory budget stayed busy.")
 	fmt.Fprintln(w, "# TYPE digitnet_busy_rejections_total counter")
 	fmt.Fprintf(w, "digitnet_busy_rejections_total %d\n", m.busy.Load())
+	if m.memory != nil {
+		fmt.Fprintln(w, "# HELP digitnet_memory_reserved_bytes Memory reserved by request bodies and the images being read.")
+		fmt.Fprintln(w, "# TYPE digitnet_memory_reserved_bytes gauge")
+		fmt.Fprintf(w, "digitnet_memory_reserved_bytes %d\n", m.memory.reserved())
+		fmt.Fprintln(w, "# HELP digitnet_memory_budget_bytes Memory that request bodies and images may reserve at once.")
+		fmt.Fprintln(w, "# TYPE digitnet_memory_budget_bytes gauge")
+		fmt.Fprintf(w, "digitnet_memory_budget_bytes %d\n", m.memory.total)
+	}
 	fmt.Fprintln(w, "# HELP digitnet_http_requests_in_flight HTTP requests being served.")
 	fmt.Fprintln(w, "# TYPE digitnet_http_requests_in_flight gauge")
 	fmt.Fprintf(w, "digitnet_http_requests_in_flight %d\n", m.inFlight.Load())

@@ -112,7 +112,7 @@ func recoverPanic(logger *slog.Logger) func(http.Handler) http.Handler {
 				logger.ErrorContext(r.Context(), "panic in handler",
 					"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					writeJSON(rec, http.StatusInternalServerError, errorBody{Error: "server: internal error"})
+					writeError(rec, r, logger, 1, errorf(codeInternal, "Internal error: the server failed; this is a bug, and it is logged", nil))
 				}
 			}()
 			next.ServeHTTP(rec, r)

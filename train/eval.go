@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 
 	"digitnet/mnist"
 	"digitnet/nn"
@@ -12,6 +13,9 @@ type Metrics struct {
 	N        int     `json:"n"`
 	Correct  int     `json:"correct"`
 	Accuracy float64 `json:"accuracy"` // fraction in [0,1]
+	// Loss is the mean cross-entropy, clipped as in training (and Keras)
+	// at -log(1e-7).
+	Loss float64 `json:"loss"`
 	// Confusion[t][p] counts images of true class t predicted as p.
 	Confusion [][]int `json:"confusion"`
 	// Precision[c] and Recall[c] are fractions; a class never predicted
@@ -36,9 +40,10 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 	}
 	x := make([]float32, evalBatch*size)
 	probs := make([]float32, evalBatch*k)
+	var loss float64
 	for lo := 0; lo < set.N; lo += evalBatch {
 		b := min(evalBatch, set.N-lo)
-		toFloat(x[:b*size], set.Images[lo*size:(lo+b)*size])
+		nn.ScalePixels(x[:b*size], set.Images[lo*size:(lo+b)*size])
 		if err := m.Predict(x, b, probs); err != nil {
 			return Metrics{}, err
 		}
@@ -47,9 +52,23 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 			if truth >= k {
 				return Metrics{}, fmt.Errorf("train: label %d of image %d out of range for %d classes", truth, lo+i, k)
 			}
-			mt.Confusion[truth][nn.Argmax(probs[i*k:(i+1)*k])]++
+			p := probs[i*k : (i+1)*k]
+			mt.Confusion[truth][nn.Argmax(p)]++
+			loss -= math.Log(max(float64(p[truth]), 1e-7))
 		}
 	}
+	mt.tally()
+	if mt.N > 0 {
+		mt.Loss = loss / float64(mt.N)
+	}
+	return mt, nil
+}
+
+// tally fills in Correct, Accuracy, Precision and Recall from N and
+// Confusion.
+func (mt *Metrics) tally() {
+	k := len(mt.Confusion)
+	mt.Correct = 0
 	for c := 0; c < k; c++ {
 		var predicted, actual int
 		for o := 0; o < k; o++ {
@@ -67,5 +86,4 @@ func Evaluate(m *nn.Model, set *mnist.Set) (Metrics, error) {
 	if mt.N > 0 {
 		mt.Accuracy = float64(mt.Correct) / float64(mt.N)
 	}
-	return mt, nil
 }

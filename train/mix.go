@@ -72,7 +72,7 @@ func (s *Restyled) Image(dst []float32, i int, r *rand.Rand) uint8 {
 		return nn.NoClass
 	}
 	id := ids[r.IntN(len(ids))]
-	toFloat(dst, s.set.Image(id))
+	nn.ScalePixels(dst, s.set.Image(id))
 	augment.Restyle(dst, s.set.Labels[id], r)
 	return s.set.Labels[id]
 }
@@ -93,7 +93,7 @@ func (s *Restroked) Len() int { return s.n }
 func (s *Restroked) Image(dst []float32, i int, r *rand.Rand) uint8 {
 	id := r.IntN(s.set.N)
 	var src [784]float32
-	toFloat(src[:], s.set.Image(id))
+	nn.ScalePixels(src[:], s.set.Image(id))
 	augment.RestrokeRandom(dst, src[:], r)
 	return s.set.Labels[id]
 }
@@ -110,7 +110,7 @@ type Bank struct {
 func (b *Bank) Len() int { return len(b.images) }
 
 func (b *Bank) Image(dst []float32, i int, _ *rand.Rand) uint8 {
-	toFloat(dst, b.images[i][:])
+	nn.ScalePixels(dst, b.images[i][:])
 	return b.labels[i]
 }
 

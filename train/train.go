@@ -39,6 +39,11 @@ type Config struct {
 	// does not apply to them. Images labelled nn.NoClass count as wrong in
 	// the running accuracy.
 	Mix []Source
+	// Extra, when not nil, adds these images (a person's samples, say) to
+	// every epoch, each ExtraRepeat times (DefaultFineTuneRepeat if 0), so
+	// that a few hundred weigh against 60,000.
+	Extra       *mnist.Set
+	ExtraRepeat int
 }
 
 // Learning-rate schedules.
@@ -70,6 +75,20 @@ type Progress struct {
 	// Loss and Accuracy are running means over the epoch so far.
 	Loss, Accuracy float64
 	Elapsed        time.Duration // since the epoch began
+	// RunElapsed is the time since Fit began, including the epoch
+	// callbacks' work (such as measuring each epoch).
+	RunElapsed time.Duration
+}
+
+// RunETA estimates the time left until the whole run ends, from the pace
+// of the run so far.
+func (p Progress) RunETA() time.Duration {
+	done := (p.Epoch-1)*p.Total + p.Done
+	if done <= 0 || p.RunElapsed <= 0 {
+		return 0
+	}
+	left := p.Epochs*p.Total - done
+	return time.Duration(float64(p.RunElapsed) * float64(left) / float64(done))
 }
 
 // ImagesPerSec is the epoch's throughput so far.
@@ -102,6 +121,13 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 	if cfg.Limit > 0 && cfg.Limit < n {
 		n = cfg.Limit
 	}
+	if cfg.Extra != nil {
+		var err error
+		if set, err = withExtra(set, n, cfg.Extra, cfg.ExtraRepeat); err != nil {
+			return err
+		}
+		n = set.N
+	}
 	mnistN := n
 	for _, x := range cfg.Mix {
 		n += x.Len()
@@ -121,6 +147,7 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 	labels := make([]uint8, cfg.Batch)
 	order := make([]int, n)
 	prep := newPreparer(set, mnistN, cfg)
+	runStart := time.Now()
 	for e := 1; e <= cfg.Epochs; e++ {
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(e)))
 		for i := range order {
@@ -150,7 +177,7 @@ func Fit(ctx context.Context, m *nn.Model, set *mnist.Set, cfg Config, progress 
 			if progress != nil {
 				progress(Progress{Epoch: e, Epochs: cfg.Epochs, Done: done, Total: n,
 					Loss: lossSum / float64(done), Accuracy: float64(correct) / float64(done),
-					Elapsed: time.Since(start)})
+					Elapsed: time.Since(start), RunElapsed: time.Since(runStart)})
 			}
 		}
 		if epoch != nil {
@@ -198,7 +225,7 @@ func newPreparer(set *mnist.Set, n int, cfg Config) *preparer {
 // its label; r is seeded for the image.
 func (p *preparer) image(dst []float32, id int, r *rand.Rand) uint8 {
 	if id < p.n {
-		toFloat(dst, p.set.Image(id))
+		nn.ScalePixels(dst, p.set.Image(id))
 		return p.set.Labels[id]
 	}
 	id -= p.n
@@ -223,7 +250,7 @@ func (p *preparer) batch(x []float32, labels []uint8, idx []int, epoch int) {
 	if workers == nil { // the tutorial's: MNIST as it is
 		for i, id := range idx {
 			labels[i] = p.set.Labels[id]
-			toFloat(x[i*size:(i+1)*size], p.set.Image(id))
+			nn.ScalePixels(x[i*size:(i+1)*size], p.set.Image(id))
 		}
 		return
 	}
@@ -245,12 +272,4 @@ func (p *preparer) batch(x []float32, labels []uint8, idx []int, epoch int) {
 		})
 	}
 	wg.Wait()
-}
-
-// toFloat scales 8-bit pixels to [0,1], the input normalisation of the
-// tutorial (x / 255).
-func toFloat(dst []float32, src []byte) {
-	for i, v := range src {
-		dst[i] = float32(v) / 255
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"digitnet/augment"
+	"digitnet/internal/testenv"
 	"digitnet/mnist"
 	"digitnet/nn"
 	"digitnet/train"
@@ -18,7 +19,7 @@ func loadMNIST(tb testing.TB) (trainSet, testSet *mnist.Set) {
 	tb.Helper()
 	trainSet, testSet, _, err := mnist.Load(context.Background(), mnist.Options{NoDownload: true})
 	if errors.Is(err, mnist.ErrNotFound) {
-		tb.Skipf("MNIST not found (%v)", err)
+		testenv.Missing(tb, "MNIST not found (%v)", err)
 	}
 	if err != nil {
 		tb.Fatal(err)

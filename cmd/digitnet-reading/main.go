@@ -22,7 +22,6 @@ import (
 	"digitnet/internal/scorecard"
 	"digitnet/mnist"
 	"digitnet/models"
-	"digitnet/nn"
 	"digitnet/recognize"
 	"digitnet/train"
 )
@@ -50,25 +49,26 @@ func run(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var m *nn.Model
+	var mm *models.Model
 	var err error
 	if *model == "" {
-		m, err = models.Default()
+		mm, err = models.Default()
 	} else {
-		m, err = nn.Load(*model)
+		mm, err = models.Load(*model)
 	}
 	if err != nil {
 		return err
 	}
+	m := mm.Net
 	var pred scorecard.Predictor = m
 	if *also != "" { // an experiment: average with more models
 		e := scorecard.Ensemble{m}
 		for _, p := range strings.Split(*also, ",") {
-			o, err := nn.Load(p)
+			o, err := models.Load(p)
 			if err != nil {
 				return err
 			}
-			e = append(e, o)
+			e = append(e, o.Net)
 		}
 		pred = e
 	}

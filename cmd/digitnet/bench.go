@@ -17,13 +17,15 @@ peak (cores × clock × SIMD lanes × 2 per FMA × 2 FMA units), the kernel in
 use and peak memory. Prediction runs the 3x3 convolutions as Winograd
 F(2x2, 3x3) where the CPU has AVX-512: fewer multiply-adds than the direct
 convolutions; both rates are shown. Figures are medians of --rounds runs; run it on an
-otherwise idle machine.`
+otherwise idle machine. --model measures a model file instead (any format
+digitnet reads, e.g. a Keras .h5), training a copy of it.`
 
 func runBench(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("bench", benchSynopsis, e)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	rounds := fs.Int("rounds", 5, "runs per figure (the median is reported)")
 	steps := fs.Int("steps", 100, "training steps per run")
+	modelPath := fs.String("model", "", "model file to measure (default: the tutorial's CNN with random weights)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -33,7 +35,22 @@ func runBench(ctx context.Context, args []string, e env) error {
 	if *rounds <= 0 || *steps <= 0 {
 		return usagef("bench", "--rounds and --steps must be positive")
 	}
-	r, err := bench.Run(bench.Options{Rounds: *rounds, TrainSteps: *steps})
+	if err := checkPath("bench", "model", *modelPath, false); err != nil {
+		return err
+	}
+	opt := bench.Options{Rounds: *rounds, TrainSteps: *steps}
+	if *modelPath != "" {
+		m, err := loadModel(*modelPath)
+		if err != nil {
+			return err
+		}
+		opt.Model = m.Net
+	}
+	var r bench.Report
+	err := untilDone(ctx, "the benchmark did not finish", func() (err error) {
+		r, err = bench.Run(opt)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -2,18 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"time"
 
 	"digitnet/augment"
 	"digitnet/mnist"
+	"digitnet/models"
 	"digitnet/nn"
+	"digitnet/plot"
 	"digitnet/train"
 )
 
@@ -23,19 +26,35 @@ Trains the Keras MNIST tutorial's CNN (conv 32 3x3, pool, conv 64 3x3, pool,
 dense 128, dense 10; Adam, categorical cross-entropy) on the MNIST training
 set, prints the test accuracy and saves the model as a safetensors file.
 The defaults are the tutorial's recipe. The same --seed gives the same model
-on the same machine. Ctrl-C stops cleanly and leaves --out untouched.`
+on the same machine.
+
+After each epoch it measures the model, as Keras does with validation
+data: on the 10,000 test images by default (watching only: nothing is
+tuned on them), or on the last --validation fraction of the training
+images, which are then not trained on. The progress bar's ETA is for the
+whole run. The model file keeps every epoch's figures (--plot draws them)
+and the final confusion matrix.
+
+An existing --out is kept unless --force is given; --out is checked
+before any work starts. Ctrl-C stops cleanly and leaves --out untouched.`
 
 func runTrain(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("train", trainSynopsis, e)
-	data := fs.String("data", "", "folder with the four MNIST files (default: $DIGITNET_DATA, the cache, the Go module cache, then download)")
-	epochs := fs.Int("epochs", 5, "passes over the training set")
-	batch := fs.Int("batch", 32, "images per gradient step")
-	lr := fs.Float64("lr", 0.001, "Adam learning rate")
-	seed := fs.Uint64("seed", 1, "random seed for weights, shuffling and augmentation")
-	limit := fs.Int("limit", 0, "train on the first N training images only (0: all 60000)")
+	data := fs.String("data", "", "folder `DIR` with the four MNIST files (default: $DIGITNET_DATA, the cache, the Go module cache, then download)")
+	epochs := fs.Int("epochs", 5, "`N` passes over the training set")
+	batch := fs.Int("batch", 32, "`N` images per gradient step")
+	lr := fs.Float64("lr", 0.001, "Adam learning `RATE`")
+	seed := fs.Uint64("seed", 1, "random seed `N` for weights, shuffling and augmentation")
+	limit := fs.Int("limit", 0, "use the first `N` training images only (0: all 60000)")
+	validation := fs.Float64("validation", 0, "hold out this `FRACTION` of the training images (the last ones, as Keras' validation_split) and measure each epoch on them instead of the test set")
 	aug := fs.Bool("augment", false, "distort training images (shifts, rotations, elastic, stroke width) for robustness to real uploads")
-	schedule := fs.String("schedule", train.ScheduleConstant, "learning-rate schedule: constant (the tutorial's) or cosine (decay to 0 over the run)")
-	out := fs.String("out", "model.safetensors", "where to write the model")
+	schedule := fs.String("schedule", train.ScheduleConstant, "learning-rate `SCHEDULE`: constant (the tutorial's) or cosine (decay to 0 over the run)")
+	out := fs.String("out", "model.safetensors", "model `FILE` to write")
+	force := fs.Bool("force", false, "replace --out if it exists")
+	logPath := fs.String("log", "", "write one JSON line per epoch to `FILE`: epoch, loss, accuracy, test_loss and test_accuracy (or val_loss and val_accuracy), seconds, images_per_sec")
+	plotPath := fs.String("plot", "", "draw the loss and accuracy curves into SVG `FILE`")
+	quiet := fs.Bool("quiet", false, "print the results only: no progress bar, no per-epoch lines")
+	extra := fs.String("extra", "", fmt.Sprintf("also train on a person's samples in `DIR`/0 … DIR/9 (as finetune reads them), each shown %d times per epoch", train.DefaultFineTuneRepeat))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -50,6 +69,8 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		return usagef("train", "--lr must be in (0, 10], got %v", *lr)
 	case *limit < 0:
 		return usagef("train", "--limit must not be negative, got %d", *limit)
+	case !(*validation >= 0 && *validation < 1):
+		return usagef("train", "--validation must be a fraction in [0, 1), e.g. 0.1, got %v", *validation)
 	case *schedule != train.ScheduleConstant && *schedule != train.ScheduleCosine:
 		return usagef("train", "--schedule must be constant or cosine, got %q", *schedule)
 	case *out == "":
@@ -58,15 +79,43 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	if err := checkPath("train", "data", *data, true); err != nil {
 		return err
 	}
-	if err := checkWritable(*out); err != nil {
-		return usagef("train", "--out: %v", err)
+	if err := checkPath("train", "extra", *extra, true); err != nil {
+		return err
 	}
-	trainSet, testSet, err := loadMNIST(ctx, *data, e)
+	if err := checkOutput("train", "out", *out, !*force); err != nil {
+		return err
+	}
+	for _, o := range []struct{ flag, path string }{{"log", *logPath}, {"plot", *plotPath}} {
+		if o.path == "" {
+			continue
+		}
+		if err := checkOutput("train", o.flag, o.path, false); err != nil {
+			return err
+		}
+	}
+	stderr := e.stderr
+	if *quiet {
+		stderr = io.Discard
+	}
+	trainSet, testSet, err := loadMNIST(ctx, *data, e, *quiet)
 	if err != nil {
 		return err
 	}
+	if *limit > trainSet.N {
+		return usagef("train", "--limit %d is more than the %d training images", *limit, trainSet.N)
+	}
+	fitSet, measureSet := trainSet, testSet
+	measured := "test"
 	cfg := train.Config{Epochs: *epochs, Batch: *batch, Seed: *seed, Limit: *limit, Schedule: *schedule,
 		Adam: nn.Adam{LR: *lr, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}}
+	if *validation > 0 {
+		fitSet, measureSet, err = train.Holdout(trainSet, *limit, *validation)
+		if err != nil {
+			return usagef("train", "--validation %v: %v", *validation, err)
+		}
+		cfg.Limit = 0 // Holdout applied it
+		measured = "validation"
+	}
 	if *aug {
 		opt := augment.Default
 		cfg.Augment = &opt
@@ -75,61 +124,150 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	n := trainSet.N
-	if *limit > 0 && *limit < n {
-		n = *limit
+	n := fitSet.N
+	if cfg.Limit > 0 {
+		n = cfg.Limit
 	}
-	fmt.Fprintf(e.stderr, "training %s\non %d images, %d epochs, batch %d, lr %g (%s), seed %d, augment %v\n",
-		nn.Tutorial(), n, *epochs, *batch, *lr, *schedule, *seed, *aug)
-	bar := newProgressBar(e.stderr)
+	if *extra != "" {
+		set, err := loadSamples(ctx, *extra, stderr)
+		if err != nil {
+			return err
+		}
+		cfg.Extra = set.Data
+		n += set.Data.N * train.DefaultFineTuneRepeat
+	}
+	var epochLog io.Writer
+	if *logPath != "" {
+		f, err := os.Create(*logPath)
+		if err != nil {
+			return fmt.Errorf("--log: %w", err)
+		}
+		defer f.Close()
+		epochLog = f
+	}
+
+	fmt.Fprintf(stderr, "training %s\non %d images, %s, batch %d, lr %g (%s), seed %d, augment %v; measuring each epoch on %d %s images\n",
+		nn.Tutorial(), n, count(*epochs, "epoch"), *batch, *lr, *schedule, *seed, *aug, measureSet.N, measured)
+	bar := newProgressBar(stderr)
 	start := time.Now()
-	err = train.Fit(ctx, m, trainSet, cfg, bar.update, bar.epochDone)
+	// An epoch callback cannot return an error, so it stops the run
+	// through this context instead.
+	fitCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var history []models.Epoch
+	var last train.Metrics
+	err = train.Fit(fitCtx, m, fitSet, cfg, bar.update, func(r train.EpochResult) {
+		// Predict only reads the weights, and Fit's random streams are
+		// its own, so measuring here leaves the training bit for bit as it
+		// would be without it.
+		mt, err := train.Evaluate(m, measureSet)
+		if err != nil {
+			stop(err)
+			return
+		}
+		last = mt
+		ep := models.Epoch{Epoch: r.Epoch, Loss: r.Loss, Accuracy: r.Accuracy,
+			Seconds: r.Duration.Seconds(), ImagesPerSec: float64(r.Images) / r.Duration.Seconds()}
+		if *validation > 0 {
+			ep.ValLoss, ep.ValAccuracy = mt.Loss, mt.Accuracy
+		} else {
+			ep.TestLoss, ep.TestAccuracy = mt.Loss, mt.Accuracy
+		}
+		ep = roundEpoch(ep)
+		history = append(history, ep)
+		bar.epochDone(ep, *epochs, measured)
+		if epochLog != nil {
+			if err := writeEpochLine(epochLog, ep); err != nil {
+				stop(fmt.Errorf("--log: %w", err))
+			}
+		}
+	})
+	if cause := context.Cause(fitCtx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		err = cause
+	}
 	if errors.Is(err, context.Canceled) {
 		bar.clear()
-		return fmt.Errorf("training interrupted; %s was not written", *out)
+		return interrupted(fmt.Sprintf("%s was not written", *out))
 	}
 	if err != nil {
 		return err
+	}
+	final := last
+	if *validation > 0 {
+		if final, err = train.Evaluate(m, testSet); err != nil {
+			return err
+		}
 	}
 	elapsed := time.Since(start)
-	metrics, err := train.Evaluate(m, testSet)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "test accuracy %.2f%% (%d/%d) after %d epochs in %s\n",
-		100*metrics.Accuracy, metrics.Correct, metrics.N, *epochs, elapsed.Round(time.Second/10))
-	m.Meta["training"] = trainingSummary(cfg, n, metrics.Accuracy, elapsed)
-	m.Meta["test_accuracy"] = strconv.FormatFloat(metrics.Accuracy, 'f', 4, 64)
-	m.Meta["input"] = `{"shape":[28,28,1],"layout":"NHWC","scale":"pixel/255","polarity":"white ink on black","preprocess":"MNIST: ink fitted in 20x20, centre of mass at (14,14)"}`
-	if err := m.SaveFile(*out); err != nil {
+	fmt.Fprintf(e.stdout, "test accuracy %.2f%% (%d/%d) after %s in %s\n",
+		100*final.Accuracy, final.Correct, final.N, count(*epochs, "epoch"), elapsed.Round(time.Second/10))
+	model := &models.Model{Net: m, Meta: models.Meta{
+		Input:        models.MNISTInput,
+		TestAccuracy: final.Accuracy,
+		Training: &models.Training{
+			Epochs: cfg.Epochs, Batch: cfg.Batch, LR: cfg.Adam.LR, Schedule: cfg.Schedule, Seed: cfg.Seed,
+			Images: n, Augment: cfg.Augment != nil, Validation: *validation,
+			TestAccuracy: final.Accuracy, TestConfusion: final.Confusion, ExtraSamples: extraSamples(cfg),
+			Seconds: math.Round(elapsed.Seconds()*10) / 10, Date: time.Now().UTC().Truncate(time.Second), Go: runtime.Version(),
+			History: history,
+		},
+	}}
+	if err := models.WriteFile(*out, model); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "saved %s\n", *out)
+	if *plotPath != "" {
+		if err := writePlot(*plotPath, func(w io.Writer) error { return plot.Curves(w, history) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "drew %s\n", *plotPath)
+	}
 	return nil
 }
 
-func trainingSummary(cfg train.Config, n int, acc float64, elapsed time.Duration) string {
-	return fmt.Sprintf(`{"epochs":%d,"batch":%d,"lr":%g,"schedule":%q,"seed":%d,"images":%d,"augment":%v,"test_accuracy":%.4f,"seconds":%.1f,"date":%q,"go":%q}`,
-		cfg.Epochs, cfg.Batch, cfg.Adam.LR, cfg.Schedule, cfg.Seed, n, cfg.Augment != nil, acc, elapsed.Seconds(),
-		time.Now().UTC().Format(time.RFC3339), runtime.Version())
+// count says "1 epoch", "5 epochs".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// checkWritable fails early, before minutes of training, when the model
-// could not be saved where asked.
-func checkWritable(path string) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".digitnet-write-check*")
+// roundEpoch keeps an epoch's figures to the digits that mean something,
+// so the log and the model's metadata stay short.
+func roundEpoch(ep models.Epoch) models.Epoch {
+	round := func(v float64, digits float64) float64 {
+		p := math.Pow(10, digits)
+		return math.Round(v*p) / p
+	}
+	return models.Epoch{Epoch: ep.Epoch,
+		Loss: round(ep.Loss, 6), Accuracy: round(ep.Accuracy, 6),
+		ValLoss: round(ep.ValLoss, 6), ValAccuracy: round(ep.ValAccuracy, 6),
+		TestLoss: round(ep.TestLoss, 6), TestAccuracy: round(ep.TestAccuracy, 6),
+		Seconds: round(ep.Seconds, 3), ImagesPerSec: round(ep.ImagesPerSec, 0)}
+}
+
+// writeEpochLine appends one JSON line to the --log file. Each line is
+// written whole, so a reader (tail -f, a notebook) never sees half a line.
+func writeEpochLine(w io.Writer, ep models.Epoch) error {
+	b, err := json.Marshal(ep)
 	if err != nil {
 		return err
 	}
-	f.Close()
-	return os.Remove(f.Name())
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
-func loadMNIST(ctx context.Context, dir string, e env) (trainSet, testSet *mnist.Set, err error) {
+// loadMNIST finds (or downloads) MNIST. quiet keeps warnings only.
+func loadMNIST(ctx context.Context, dir string, e env, quiet bool) (trainSet, testSet *mnist.Set, err error) {
+	level := slog.LevelInfo
+	if quiet {
+		level = slog.LevelWarn
+	}
 	// Downloads and warnings only, without timestamps: this is a terminal
 	// program, not a service.
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
-		Level: slog.LevelInfo,
+		Level: level,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) == 0 && a.Key == slog.TimeKey {
 				return slog.Attr{}
@@ -139,4 +277,12 @@ func loadMNIST(ctx context.Context, dir string, e env) (trainSet, testSet *mnist
 	}))
 	trainSet, testSet, _, err = mnist.Load(ctx, mnist.Options{Dir: dir, Getenv: e.getenv, Logger: log})
 	return trainSet, testSet, err
+}
+
+// extraSamples is how many of a person's samples --extra added.
+func extraSamples(cfg train.Config) int {
+	if cfg.Extra == nil {
+		return 0
+	}
+	return cfg.Extra.N
 }

@@ -22,6 +22,8 @@ type Digit struct {
 	// Uncertain is true when the reading should not be trusted: the input
 	// is probably not a digit, or the model cannot decide.
 	Uncertain bool `json:"uncertain"`
+	// Reason says, for people, why a reading is uncertain.
+	Reason string `json:"reason,omitempty"`
 	// Input is what the model saw: 28x28, white ink on black as in MNIST.
 	Input *image.Gray `json:"-"`
 }
@@ -96,7 +98,6 @@ func newReading(digits []Digit) Reading {
 			r.Confidence *= d.Confidence
 			box = box.Union(d.Box.Rect())
 		}
-		r.Uncertain = r.Uncertain || d.Uncertain
 	}
 	r.Number = string(num)
 	r.Digits = digits

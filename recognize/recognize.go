@@ -46,6 +46,7 @@ var (
 type Recognizer struct {
 	model  *models.Model
 	limits Limits
+	doubt  Doubt
 }
 
 // New returns a Recognizer on m, which must take 28x28x1 inputs and give 10
@@ -58,7 +59,7 @@ func New(m *models.Model) (*Recognizer, error) {
 		return nil, fmt.Errorf("recognize: the model takes %dx%dx%d inputs and gives %d classes; digit reading needs 28x28x1 and 10",
 			in.H, in.W, in.C, net.Classes())
 	}
-	r := &Recognizer{model: m, limits: DefaultLimits}
+	r := &Recognizer{model: m, limits: DefaultLimits, doubt: DefaultDoubt}
 	blank, full := image.NewGray(image.Rect(0, 0, 28, 28)), image.NewGray(image.Rect(0, 0, 28, 28))
 	for i := range full.Pix {
 		full.Pix[i] = 255
@@ -131,11 +132,25 @@ func (r *Recognizer) readGlyphs(glyphs []imgproc.Glyph) (Reading, error) {
 	if err != nil {
 		return Reading{}, err
 	}
+	unsure, reasons, heights := make([]bool, len(digits)), make([]string, len(digits)), make([]int, len(digits))
 	for i := range digits {
 		digits[i].Box = boxOf(glyphs[i].Box)
+		digits[i].Uncertain, digits[i].Reason = r.doubt.Judge(digits[i].Probabilities, glyphs[i].Signals)
+		unsure[i], reasons[i], heights[i] = digits[i].Uncertain, digits[i].Reason, glyphs[i].Box.Dy()
 	}
-	return newReading(digits), nil
+	res := newReading(digits)
+	if len(digits) > 1 {
+		res.Uncertain, res.Reason = r.doubt.JudgeNumber(unsure, reasons, heights)
+	}
+	return res, nil
 }
+
+// Doubt returns the limits past which Read calls a reading uncertain.
+func (r *Recognizer) Doubt() Doubt { return r.doubt }
+
+// SetDoubt changes the limits past which Read calls a reading uncertain.
+// It must not be called while Read runs.
+func (r *Recognizer) SetDoubt(d Doubt) { r.doubt = d }
 
 // Classify runs the model on 28x28 MNIST-style inputs (white ink on black)
 // as one batch.
@@ -165,6 +180,9 @@ func (r *Recognizer) Classify(inputs []*image.Gray) ([]Digit, error) {
 		}
 		out[i] = NewDigit(p)
 		out[i].Input = inputs[i]
+		// Read adds what preparation saw; a bare 28x28 input has only the
+		// model's confidence to go by.
+		out[i].Uncertain, out[i].Reason = r.doubt.Judge(p, imgproc.Signals{})
 	}
 	return out, nil
 }

@@ -85,10 +85,25 @@ type Training struct {
 	// ExtraSamples is how many of a person's samples were added to MNIST
 	// (`digitnet train --extra`); Images counts them as often as shown.
 	ExtraSamples int `json:"extra_samples,omitempty"`
+	// Mix says how many images of each kind beyond MNIST an epoch added
+	// (`digitnet train --styles, --restyled, --outliers, --rendered-styles`).
+	Mix *Mix `json:"mix,omitempty"`
 	// FineTune, when set, says that the network is another model
 	// fine-tuned on a person's samples; the fields above then describe
 	// how that base model was trained.
 	FineTune *FineTune `json:"fine_tune,omitempty"`
+}
+
+// Mix counts the images beyond MNIST in each epoch of training.
+type Mix struct {
+	// Styles are digits in handwriting styles MNIST lacks, drawn afresh.
+	Styles int `json:"styles,omitempty"`
+	// Restyled are MNIST digits with a style's marks added (flags, bars).
+	Restyled int `json:"restyled,omitempty"`
+	// Outliers are non-digits taught as "none of the ten".
+	Outliers int `json:"outliers,omitempty"`
+	// RenderedStyles are styles drawn large and prepared as uploads.
+	RenderedStyles int `json:"rendered_styles,omitempty"`
 }
 
 // Epoch is how one epoch of training went: a line of `digitnet train

@@ -56,7 +56,9 @@ func (d Doubt) Judge(probs [10]float32, s imgproc.Signals) (bool, string) {
 		return true, fmt.Sprintf("this has %d closed loops; a digit has at most %d", s.Holes, d.MaxHoles)
 	case s.Pieces > d.MaxPieces:
 		return true, fmt.Sprintf("this is made of %d separate strokes, more than a digit", s.Pieces)
-	case s.Fill > d.MaxFill:
+	case s.Fill > d.MaxFill && s.Aspect > 0.4 && s.Aspect < 2.5:
+		// A lone bar fills its box too: a ruler-straight 1 or a dash is
+		// a stroke, not a blob, so only a squat glyph counts as solid.
 		return true, "this is a solid shape, not pen strokes"
 	case s.Stray > d.MaxStray:
 		return true, "most of the ink in the image is not part of any digit-like mark"

@@ -40,6 +40,8 @@ func TestJudge(t *testing.T) {
 		{"a star", sure(8, 0.99), with(func(s *imgproc.Signals) { s.Holes = 6 }), true, "6 closed loops"},
 		{"a tangle", sure(2, 0.99), with(func(s *imgproc.Signals) { s.Pieces = 9 }), true, "9 separate strokes"},
 		{"a blob", sure(0, 0.99), with(func(s *imgproc.Signals) { s.Fill = 0.8 }), true, "solid shape"},
+		{"a ruler-straight 1", sure(1, 0.99), imgproc.Signals{Pieces: 1, Fill: 1, Aspect: 0.1}, false, ""},
+		{"a dash", sure(7, 0.99), imgproc.Signals{Pieces: 1, Fill: 0.95, Aspect: 4}, false, ""},
 		{"a texture", sure(0, 0.99), with(func(s *imgproc.Signals) { s.Stray = 0.7 }), true, "not part of any digit"},
 		{"at the limits", sure(1, 0.8), imgproc.Signals{Pieces: 4, Holes: 2, Fill: 0.6, Stray: 0.5}, false, ""},
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -80,7 +83,7 @@ func TestPredictTable(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("%d lines, want a header and 2 rows:\n%s", len(lines), stdout)
 	}
-	if f := strings.Fields(lines[0]); strings.Join(f, " ") != "FILE READ CONFIDENCE ERROR" {
+	if f := strings.Fields(lines[0]); strings.Join(f, " ") != "FILE READ CONFIDENCE NOTE ERROR" {
 		t.Errorf("header %q", lines[0])
 	}
 	for _, l := range lines {
@@ -93,6 +96,56 @@ func TestPredictTable(t *testing.T) {
 	}
 	if !strings.HasPrefix(lines[1], one) || !strings.Contains(lines[1], " 1 ") || !strings.HasSuffix(lines[1], "%") {
 		t.Errorf("row %q, want the file, 1 and a confidence", lines[1])
+	}
+}
+
+// TestPredictUncertain checks that the table marks a doubtful reading with
+// a ? and a note naming the runner-up, and that the JSON carries the field.
+func TestPredictUncertain(t *testing.T) {
+	dir := t.TempDir()
+	blob := filepath.Join(dir, "blob.png")
+	img := image.NewGray(image.Rect(0, 0, 120, 120))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for y := 30; y < 90; y++ { // a solid square: ink, but no pen strokes
+		for x := 30; x < 90; x++ {
+			img.Pix[y*img.Stride+x] = 0
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blob, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "", "predict", blob)
+	if code != 0 {
+		t.Fatalf("exit %d (an uncertain reading is still a reading), stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "? ") || !strings.Contains(lines[1], "not sure: ") || !strings.Contains(lines[1], "runner-up") {
+		t.Errorf("want the reading marked ? with a note naming the runner-up:\n%s", stdout)
+	}
+	code, stdout, _ = runCLI(t, "", "predict", "--json", blob)
+	var got struct {
+		Uncertain *bool  `json:"uncertain"`
+		Reason    string `json:"reason"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || got.Uncertain == nil || !*got.Uncertain || got.Reason == "" {
+		t.Errorf("predict --json: exit %d, %q (%v); want uncertain true with a reason", code, stdout, err)
+	}
+}
+
+func TestPercent(t *testing.T) {
+	for _, c := range []struct {
+		p    float32
+		want string
+	}{{1, "100.0%"}, {0.9996, "99.9%"}, {0.99949, "99.9%"}, {0.5, "50.0%"}, {0.0004, "0.0%"}} {
+		if got := percent(c.p); got != c.want {
+			t.Errorf("percent(%v) = %q, want %q", c.p, got, c.want)
+		}
 	}
 }
 

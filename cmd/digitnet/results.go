@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -42,17 +43,49 @@ type tableWriter struct {
 func newTableWriter(w io.Writer) *tableWriter {
 	t := &tableWriter{w: w}
 	t.tw = tabwriter.NewWriter(&t.buf, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(t.tw, "FILE\tREAD\tCONFIDENCE\tERROR")
+	fmt.Fprintln(t.tw, "FILE\tREAD\tCONFIDENCE\tNOTE\tERROR")
 	return t
 }
 
 func (t *tableWriter) write(file string, r readResult) error {
 	if r.err != nil {
-		_, err := fmt.Fprintf(t.tw, "%s\t-\t-\t%s\n", file, oneLine(r.err.Error()))
+		_, err := fmt.Fprintf(t.tw, "%s\t-\t-\t\t%s\n", file, oneLine(r.err.Error()))
 		return err
 	}
-	_, err := fmt.Fprintf(t.tw, "%s\t%s\t%.1f%%\t\n", file, readText(r.res), 100*r.res.Confidence)
+	read, note := readText(r.res), ""
+	if r.res.Uncertain {
+		// The mark travels with the reading, so a script cutting the READ
+		// column still sees it; the note says why and what else it may be.
+		read += "?"
+		note = "not sure: " + doubtNote(r.res)
+	}
+	_, err := fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t\n", file, read, percent(r.res.Confidence), oneLine(note))
 	return err
+}
+
+// doubtNote says why a reading is uncertain and, for one digit, what the
+// runner-up is.
+func doubtNote(res recognize.Reading) string {
+	if res.Number != "" {
+		for i, d := range res.Digits {
+			if d.Uncertain {
+				return fmt.Sprintf("digit %d of %d: %s", i+1, len(res.Digits), doubtNote(recognize.Reading{Digit: d}))
+			}
+		}
+		return res.Reason
+	}
+	second := res.Top3[1]
+	s := fmt.Sprintf("runner-up %d (%s)", second.Digit, percent(second.Probability))
+	if res.Reason != "" {
+		s = res.Reason + "; " + s
+	}
+	return s
+}
+
+// percent prints a probability to a tenth of a percent, rounding down, so
+// that 0.9996 reads 99.9%, never a "100%" the model did not say.
+func percent(p float32) string {
+	return fmt.Sprintf("%.1f%%", math.Floor(float64(p)*1000)/10)
 }
 
 func (t *tableWriter) flush() error {

@@ -54,6 +54,10 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	logPath := fs.String("log", "", "write one JSON line per epoch to `FILE`: epoch, loss, accuracy, test_loss and test_accuracy (or val_loss and val_accuracy), seconds, images_per_sec")
 	plotPath := fs.String("plot", "", "draw the loss and accuracy curves into SVG `FILE`")
 	quiet := fs.Bool("quiet", false, "print the results only: no progress bar, no per-epoch lines")
+	styles := fs.Int("styles", 0, "add `N` digits per epoch in handwriting styles MNIST lacks (flagged 1, crossed 7, flat-topped 6, open 4, ...), drawn afresh each epoch")
+	restyled := fs.Int("restyled", 0, "add `N` MNIST 1s, 7s and 0s per epoch with a style's marks added (flags and bases, bars, slashes)")
+	outliers := fs.Int("outliers", 0, "add `N` non-digits per epoch (strokes, shapes, tangles, blobs) taught as \"none of the ten\", so the model spreads its probabilities on what is not a digit")
+	renderedStyles := fs.Int("rendered-styles", 0, "add `N` style digits drawn large and prepared as uploads are")
 	extra := fs.String("extra", "", fmt.Sprintf("also train on a person's samples in `DIR`/0 … DIR/9 (as finetune reads them), each shown %d times per epoch", train.DefaultFineTuneRepeat))
 	if err := parse(fs, args); err != nil {
 		return err
@@ -75,6 +79,8 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		return usagef("train", "--schedule must be constant or cosine, got %q", *schedule)
 	case *out == "":
 		return usagef("train", "--out must name a file")
+	case *styles < 0 || *restyled < 0 || *outliers < 0 || *renderedStyles < 0:
+		return usagef("train", "--styles, --restyled, --outliers and --rendered-styles must not be negative")
 	}
 	if err := checkPath("train", "data", *data, true); err != nil {
 		return err
@@ -127,6 +133,13 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	n := fitSet.N
 	if cfg.Limit > 0 {
 		n = cfg.Limit
+	}
+	mix := models.Mix{Styles: *styles, Restyled: *restyled, Outliers: *outliers, RenderedStyles: *renderedStyles}
+	if cfg.Mix, err = mixSources(fitSet, mix, *seed); err != nil {
+		return err
+	}
+	for _, src := range cfg.Mix {
+		n += src.Len()
 	}
 	if *extra != "" {
 		set, err := loadSamples(ctx, *extra, stderr)
@@ -208,6 +221,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 			Epochs: cfg.Epochs, Batch: cfg.Batch, LR: cfg.Adam.LR, Schedule: cfg.Schedule, Seed: cfg.Seed,
 			Images: n, Augment: cfg.Augment != nil, Validation: *validation,
 			TestAccuracy: final.Accuracy, TestConfusion: final.Confusion, ExtraSamples: extraSamples(cfg),
+			Mix:     mixMeta(mix),
 			Seconds: math.Round(elapsed.Seconds()*10) / 10, Date: time.Now().UTC().Truncate(time.Second), Go: runtime.Version(),
 			History: history,
 		},
@@ -223,6 +237,41 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "drew %s\n", *plotPath)
 	}
 	return nil
+}
+
+// mixSources returns the training sources beyond MNIST that mix asks for.
+// The banks (outliers, rendered styles) are drawn once, from seed.
+func mixSources(set *mnist.Set, mix models.Mix, seed uint64) ([]train.Source, error) {
+	var srcs []train.Source
+	if mix.Styles > 0 {
+		srcs = append(srcs, train.Styles{N: mix.Styles})
+	}
+	if mix.Restyled > 0 {
+		srcs = append(srcs, train.NewRestyled(set, mix.Restyled))
+	}
+	if mix.Outliers > 0 {
+		b, err := train.NewOutliers(mix.Outliers, seed)
+		if err != nil {
+			return nil, fmt.Errorf("draw --outliers: %w", err)
+		}
+		srcs = append(srcs, b)
+	}
+	if mix.RenderedStyles > 0 {
+		b, err := train.NewRenderedStyles(mix.RenderedStyles, seed)
+		if err != nil {
+			return nil, fmt.Errorf("draw --rendered-styles: %w", err)
+		}
+		srcs = append(srcs, b)
+	}
+	return srcs, nil
+}
+
+// mixMeta is mix as the model's metadata keeps it: nothing for MNIST alone.
+func mixMeta(mix models.Mix) *models.Mix {
+	if mix == (models.Mix{}) {
+		return nil
+	}
+	return &mix
 }
 
 // count says "1 epoch", "5 epochs".

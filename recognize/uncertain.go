@@ -38,10 +38,10 @@ type Doubt struct {
 
 // DefaultDoubt is the Doubt a Recognizer uses unless told otherwise.
 var DefaultDoubt = Doubt{
-	MinConfidence:  0.9,
-	MaxPieces:      4,
-	MaxHoles:       2,
-	MaxFill:        0.6,
+	MinConfidence:  0.35,
+	MaxPieces:      10,
+	MaxHoles:       3,
+	MaxFill:        0.85,
 	MaxStray:       0.5,
 	MaxHeightRatio: 1.8,
 }

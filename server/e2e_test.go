@@ -513,6 +513,10 @@ var (
 	// 17: a one on the left, a seven on the right, apart.
 	one17   = [][2]float64{{0.22, 0.2}, {0.22, 0.8}}
 	seven17 = [][2]float64{{0.45, 0.22}, {0.82, 0.22}, {0.72, 0.45}, {0.58, 0.8}}
+	// A scribble: a zigzag back and forth across the pad.
+	scribble = [][2]float64{{0.2, 0.25}, {0.8, 0.3}, {0.25, 0.4}, {0.78, 0.48}, {0.22, 0.56}, {0.8, 0.62}, {0.2, 0.72}, {0.75, 0.8}}
+	// A European 1: a long flag down to the left from the top, no base.
+	europeanOne = [][][2]float64{{{0.36, 0.36}, {0.56, 0.18}}, {{0.56, 0.18}, {0.55, 0.82}}}
 )
 
 // ---- layout checks -------------------------------------------------------------
@@ -705,6 +709,43 @@ func TestBrowserEndToEnd(t *testing.T) {
 				t.Errorf("part %d is %+v; want %q with 3 bars and its model input", i, p, want)
 			}
 		}
+	})
+
+	// The embedded model itself, not a stand-in, must doubt what is not a
+	// digit and read the styles MNIST lacks.
+	t.Run("honest readings", func(t *testing.T) {
+		cards := uploadFiles(t, bctx, []string{fx.letter}, 11)
+		if c := cards[len(cards)-1]; c.Name != "letter-a.png" || c.State != "done" || !c.Uncertain {
+			t.Errorf("the letter A: %+v; want a reading marked uncertain", c)
+		}
+		unsure := func() bool {
+			return evalPage[bool](t, bctx, `document.querySelector('#draw-result').dataset.uncertain === 'true' &&
+				!document.querySelector('#draw-result .doubt').hidden && !document.querySelector('#draw-result .badge').hidden`)
+		}
+		for _, tc := range []struct {
+			name    string
+			strokes [][][2]float64
+			digit   string // "" for a drawing that must come back uncertain
+		}{
+			{"a zigzag scribble", [][][2]float64{scribble}, ""},
+			{"a European 1", europeanOne, "1"},
+		} {
+			act(t, bctx, "clearing the pad", chromedp.Click(chromedp.CSS("#clear")))
+			drawStrokes(t, bctx, false, tc.strokes...)
+			if tc.digit != "" {
+				got := waitPad(t, bctx, tc.digit)
+				if unsure() {
+					t.Errorf("%s reads %s but is marked uncertain: %+v", tc.name, tc.digit, got)
+				}
+				continue
+			}
+			waitUntil(t, bctx, "the pad reads "+tc.name, `document.querySelector('#pad').dataset.state === 'done'`)
+			if !unsure() {
+				t.Errorf("%s reads %+v, not marked uncertain", tc.name, evalPage[padView](t, bctx, readPad))
+			}
+		}
+		act(t, bctx, "clearing the pad", chromedp.Click(chromedp.CSS("#clear")))
+		clearResults(t, bctx)
 	})
 
 	// The rest runs against the flagging server, which doubts the letter.

@@ -98,6 +98,7 @@ func newReading(digits []Digit) Reading {
 			r.Confidence *= d.Confidence
 			box = box.Union(d.Box.Rect())
 		}
+		r.Uncertain = r.Uncertain || d.Uncertain
 	}
 	r.Number = string(num)
 	r.Digits = digits

@@ -21,6 +21,10 @@ type Doubt struct {
 	// the ten digits for anything that is not one, so a low top
 	// probability says "not a digit" as well as "4 or 9?".
 	MinConfidence float32
+	// MinMargin is the least lead of the top probability over the
+	// runner-up in a sure reading: 55% for 4 against 45% for 9 is a coin
+	// toss however far above MinConfidence it is.
+	MinMargin float32
 	// MaxPieces is the most separate strokes one digit is made of.
 	MaxPieces int
 	// MaxHoles is the most enclosed loops a digit has (an 8 has two).
@@ -38,10 +42,11 @@ type Doubt struct {
 
 // DefaultDoubt is the Doubt a Recognizer uses unless told otherwise.
 var DefaultDoubt = Doubt{
-	MinConfidence:  0.35,
+	MinConfidence:  0.5,
+	MinMargin:      0.2,
 	MaxPieces:      10,
 	MaxHoles:       3,
-	MaxFill:        0.85,
+	MaxFill:        0.65,
 	MaxStray:       0.5,
 	MaxHeightRatio: 1.8,
 }
@@ -62,7 +67,7 @@ func (d Doubt) Judge(probs [10]float32, s imgproc.Signals) (bool, string) {
 		return true, "this is a solid shape, not pen strokes"
 	case s.Stray > d.MaxStray:
 		return true, "most of the ink in the image is not part of any digit-like mark"
-	case probs[best] < d.MinConfidence:
+	case probs[best] < d.MinConfidence || probs[best]-probs[second] < d.MinMargin:
 		return true, fmt.Sprintf("the model is not sure: %d (%.0f%%) or %d (%.0f%%)",
 			best, 100*probs[best], second, 100*probs[second])
 	}

@@ -73,6 +73,7 @@ func TuneDoubt(sets []Scored, start recognize.Doubt, budget float64, log io.Writ
 	}
 	knobs := []knob{
 		{"MinConfidence", append(span(0.3, 0.9, 0.05), span(0.91, 0.99, 0.01)...), func(d *recognize.Doubt, v float64) { d.MinConfidence = float32(v) }},
+		{"MinMargin", span(0, 0.6, 0.05), func(d *recognize.Doubt, v float64) { d.MinMargin = float32(v) }},
 		{"MaxPieces", span(2, 10, 1), func(d *recognize.Doubt, v float64) { d.MaxPieces = int(v) }},
 		{"MaxHoles", span(1, 6, 1), func(d *recognize.Doubt, v float64) { d.MaxHoles = int(v) }},
 		{"MaxFill", span(0.3, 1, 0.05), func(d *recognize.Doubt, v float64) { d.MaxFill = v }},

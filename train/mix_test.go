@@ -26,6 +26,10 @@ func TestMixDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		styles, err := train.NewRenderedStyles(64, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
 		m, err := nn.New(nn.Tutorial(), 3)
 		if err != nil {
 			t.Fatal(err)
@@ -33,14 +37,14 @@ func TestMixDeterministic(t *testing.T) {
 		opt := augment.Default
 		cfg := train.Config{Epochs: 1, Limit: 128, Seed: 3, Augment: &opt, Shards: 2,
 			Mix: []train.Source{train.Styles{N: 64}, train.NewRestyled(trainSet, 64), out,
-				train.NewRestroked(trainSet, 64), rendered}}
+				train.NewRestroked(trainSet, 64), rendered, styles}}
 		var seen int
 		err = train.Fit(context.Background(), m, trainSet, cfg, func(p train.Progress) { seen = p.Total }, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seen != 128+5*64 {
-			t.Errorf("an epoch has %d images, want %d", seen, 128+5*64)
+		if seen != 128+6*64 {
+			t.Errorf("an epoch has %d images, want %d", seen, 128+6*64)
 		}
 		return m.Params
 	}

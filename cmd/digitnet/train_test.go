@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,5 +172,36 @@ func TestTrainValidation(t *testing.T) {
 	}
 	if tr := m.Meta.Training; tr.Images != 480 || tr.Validation != 0.25 || len(tr.History) != 1 || tr.History[0].ValAccuracy == 0 || m.Meta.TestAccuracy == 0 {
 		t.Errorf("training %+v, test accuracy %v", tr, m.Meta.TestAccuracy)
+	}
+}
+
+// TestTrainMix trains twice on a small mix of the default model's recipe:
+// the same seed gives the same weights, and the file says what was mixed.
+func TestTrainMix(t *testing.T) {
+	findMNIST(t)
+	dir := t.TempDir()
+	var params [2][]float32
+	for i := range params {
+		out := filepath.Join(dir, fmt.Sprintf("m%d.safetensors", i))
+		code, _, stderr := runCLI(t, "", "train", "--epochs", "1", "--limit", "256", "--seed", "5", "--augment", "--quiet",
+			"--styles", "64", "--restyled", "32", "--outliers", "64", "--rendered-styles", "32", "--out", out)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		m, err := models.Load(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := m.Meta.Training
+		if tr == nil || tr.Mix == nil || *tr.Mix != (models.Mix{Styles: 64, Restyled: 32, Outliers: 64, RenderedStyles: 32}) || tr.Images != 256+192 {
+			t.Errorf("training metadata %+v, want the mix and 448 images", tr)
+		}
+		params[i] = m.Net.Params
+	}
+	if !slices.Equal(params[0], params[1]) {
+		t.Error("two runs with the same seed gave different weights")
+	}
+	if code, _, stderr := runCLI(t, "", "train", "--outliers", "-1"); code != 2 || !strings.Contains(stderr, "must not be negative") {
+		t.Errorf("--outliers -1: exit %d, %q", code, stderr)
 	}
 }

@@ -10,36 +10,43 @@
 // dark-on-light polarity, uneven lighting, tinted paper, ruled lines, specks,
 // thin strokes on big canvases and small digits in big screenshots.
 //
-// The pipeline, each step a small function of its own:
+// The pipeline, each step in its own file:
 //
-//	DecodeCost       the memory reading a file takes, from its header alone
-//	Decode           sniff, limit, decode, EXIF orientation (JPEG)
-//	lumaPlane        alpha composited over a contrasting background, Rec. 601
-//	                 luma; inputs over 1280 px box-averaged down early
-//	flattenSurround  a sheet of paper on a darker desk: the desk is painted
-//	                 over with the paper's level
-//	polarity         the border's level against the image's extremes, or a
-//	                 coarse median background when lighting is uneven
-//	inkMap           background by a morphological opening on a coarse grid
-//	                 (a single level when the border says the page is evenly
-//	                 lit), subtracted and divided out: lighting, tinted paper;
-//	inkMapFine       then, on unevenly lit pages, again at full resolution
-//	                 with a window three strokes wide (sharp shadow edges)
-//	threshold        noise floor from the border, then Otsu above it and at
-//	                 least a third of the strongest ink (drops ruled lines,
-//	                 UI chrome)
-//	removeRuledLines evenly spaced page-wide lines (ruled or squared paper)
-//	                 erased, except where strokes cross them
-//	components       8-connected components; specks far from the digit and
-//	                 page-wide lines (also broken ones) dropped
-//	normaliseStroke  stroke width from the area/edge ratio, grown (or thinned)
-//	                 to MNIST's median at the working resolution, using a
-//	                 distance transform
-//	fitCentre        area-averaging resample into a 20x20 box, placed in 28x28
-//	                 with the centre of mass at MNIST's (14, 14)
+//	cost.go        DecodeCost: the memory reading a file takes, from its header
+//	decode.go      Decode: sniff, limit, decode, EXIF orientation (exif.go)
+//	luma.go        lumaPlane: alpha composited over a contrasting background,
+//	               Rec. 601 luma; inputs over 1280 px box-averaged down early
+//	page.go        flattenSurround: a sheet of paper on a darker desk is
+//	               painted over with the paper's level
+//	polarity.go    polarity: the border's level against the image's
+//	               extremes, or a coarse median background when lighting is
+//	               uneven
+//	inkmap.go      inkMap: background by a morphological opening on a coarse
+//	               grid (one level when the page is evenly lit), subtracted
+//	               and divided out; inkMapFine again at full resolution on
+//	               unevenly lit pages (sharp shadow edges)
+//	threshold.go   threshold: noise floor from the border, then Otsu above it
+//	               and at least a third of the strongest ink
+//	hysteresis.go  keepFaintStrokes: faint ink touching strong ink is kept,
+//	               so a lightly pressed loop stays closed
+//	lines.go       removeRuledLines: evenly spaced page-wide lines erased,
+//	               except where strokes cross them; keepOwnStrokes: a long
+//	               stroke of a digit's own component is never a ruling
+//	components.go  8-connected components; specks far from the digit and
+//	               page-wide lines dropped; the main group for one digit
+//	segment.go     Segment: one group per digit, left to right; pieces whose
+//	               extents overlap stay together (openfour.go: an open 4
+//	               whose bar stops short of its stem)
+//	signals.go     what the glyph looks like: pieces, holes, fill, stray ink
+//	render.go      the kept ink, cropped, as a grey plane
+//	stroke.go      normaliseStroke: stroke width from the area/edge ratio,
+//	               grown or thinned to MNIST's median with a distance
+//	               transform (distance.go)
+//	fit.go         fitCentre: area-averaging resample into a 20x20 box,
+//	               placed in 28x28 with the centre of mass at (14, 14)
 //
-// Segment runs the same steps on an image holding several digits side by
-// side and returns one Glyph per digit, left to right.
+// plane.go, histogram.go and preprocess.go (the driver: Preprocess and the
+// analysis shared by the steps) hold what the steps have in common.
 //
 // The errors of Decode and DecodeCost are sentences for the person who sent
 // the file: what is wrong and what to do ("The file is 21 MB; the limit is

@@ -206,7 +206,7 @@ func TestFitExtra(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := train.Fit(context.Background(), net.Net, set, train.Config{Epochs: 2, Batch: 8, Seed: 1, Extra: extra, ExtraRepeat: 16}, nil, nil); err != nil {
+	if err := train.Fit(context.Background(), net.Net, set, train.Config{Epochs: 4, Batch: 8, Seed: 1, Extra: extra, ExtraRepeat: 16}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	mt, err := train.Evaluate(net.Net, extra)

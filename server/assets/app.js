@@ -677,6 +677,7 @@ pad.addEventListener("pointerdown", (e) => {
   ctx.arc(last.x, last.y, ctx.lineWidth / 2, 0, Math.PI * 2);
   ctx.fill();
   dirty = true;
+  pad.dataset.settled = "false";
   schedule();
 });
 
@@ -732,6 +733,8 @@ function sendDrawing() {
     } finally {
       inFlight = false;
       if (dirty) schedule(!drawing);
+      // settled: what the pad shows is the reading of all that was drawn.
+      pad.dataset.settled = String(!dirty && !drawing);
     }
   }, "image/png");
 }

@@ -68,7 +68,7 @@ func (d Doubt) Judge(probs [10]float32, s imgproc.Signals) (bool, string) {
 	case s.Stray > d.MaxStray:
 		return true, "most of the ink in the image is not part of any digit-like mark"
 	case probs[best] < d.MinConfidence || probs[best]-probs[second] < d.MinMargin:
-		return true, fmt.Sprintf("the model is not sure: %d (%.0f%%) or %d (%.0f%%)",
+		return true, fmt.Sprintf("the model cannot decide between %d (%.0f%%) and %d (%.0f%%)",
 			best, 100*probs[best], second, 100*probs[second])
 	}
 	return false, ""

@@ -35,8 +35,8 @@ func TestJudge(t *testing.T) {
 		reason string
 	}{
 		{"a clear 7", sure(7, 0.99), digit, false, ""},
-		{"4 or 9", func() [10]float32 { p := sure(4, 0.5); p[9] = 0.45; return p }(), digit, true, "4 (50%) or 9 (45%)"},
-		{"spread over all", sure(3, 0.12), digit, true, "not sure"},
+		{"4 or 9", func() [10]float32 { p := sure(4, 0.5); p[9] = 0.45; return p }(), digit, true, "4 (50%) and 9 (45%)"},
+		{"spread over all", sure(3, 0.12), digit, true, "cannot decide"},
 		{"a star", sure(8, 0.99), with(func(s *imgproc.Signals) { s.Holes = 6 }), true, "6 closed loops"},
 		{"a tangle", sure(2, 0.99), with(func(s *imgproc.Signals) { s.Pieces = 9 }), true, "9 separate strokes"},
 		{"a blob", sure(0, 0.99), with(func(s *imgproc.Signals) { s.Fill = 0.8 }), true, "solid shape"},
@@ -60,7 +60,7 @@ func TestJudgeNumber(t *testing.T) {
 	if u, _ := d.JudgeNumber([]bool{false, false, false}, []string{"", "", ""}, []int{100, 92, 105}); u {
 		t.Error("three digits of one height were flagged")
 	}
-	u, reason := d.JudgeNumber([]bool{false, true}, []string{"", "the model is not sure"}, []int{100, 100})
+	u, reason := d.JudgeNumber([]bool{false, true}, []string{"", "the model cannot decide"}, []int{100, 100})
 	if !u || !strings.Contains(reason, "digit 2 of 2") {
 		t.Errorf("a number with an uncertain digit: %v %q", u, reason)
 	}
@@ -75,5 +75,5 @@ func ExampleDoubt_Judge() {
 	probs[4], probs[9] = 0.55, 0.45 // the model hesitates between 4 and 9
 	unsure, reason := recognize.DefaultDoubt.Judge(probs, imgproc.Signals{Pieces: 1, Holes: 1, Fill: 0.2})
 	fmt.Println(unsure, reason)
-	// Output: true the model is not sure: 4 (55%) or 9 (45%)
+	// Output: true the model cannot decide between 4 (55%) and 9 (45%)
 }

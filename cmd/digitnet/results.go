@@ -74,6 +74,9 @@ func doubtNote(res recognize.Reading) string {
 		}
 		return res.Reason
 	}
+	if strings.HasPrefix(res.Reason, "the model cannot decide") {
+		return res.Reason // it names the runner-up already
+	}
 	second := res.Top3[1]
 	s := fmt.Sprintf("runner-up %d (%s)", second.Digit, percent(second.Probability))
 	if res.Reason != "" {

@@ -9,25 +9,34 @@ import (
 // stroke of width w and length L has area wL and two sides of L, each
 // costing on average 4/pi edges per unit length over all directions.
 func strokeWidth(mask []bool, w, h int) float64 {
+	// Every ink/background pair is a change of value along a row or a
+	// column, with the outside counted as background: counting changes
+	// row by row and between rows needs no neighbour tests per pixel.
 	var area, edges int
+	above := make([]bool, w) // the row above; all background before the first
 	for y := range h {
-		for x := range w {
-			if !mask[y*w+x] {
-				continue
+		row := mask[y*w : y*w+w]
+		prev := false
+		for x, m := range row {
+			if m {
+				area++
 			}
-			area++
-			if x == 0 || !mask[y*w+x-1] {
+			if m != prev {
 				edges++
 			}
-			if x == w-1 || !mask[y*w+x+1] {
+			if m != above[x] {
 				edges++
 			}
-			if y == 0 || !mask[(y-1)*w+x] {
-				edges++
-			}
-			if y == h-1 || !mask[(y+1)*w+x] {
-				edges++
-			}
+			prev = m
+		}
+		if prev {
+			edges++
+		}
+		above = row
+	}
+	for _, m := range above { // the last row against the background below
+		if m {
+			edges++
 		}
 	}
 	if edges == 0 {

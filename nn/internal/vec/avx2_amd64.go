@@ -2,24 +2,67 @@
 
 package vec
 
-// avx2Impl runs the element-wise kernels as AVX2 assembly over whole
-// vectors of 8 and finishes the tails in Go. It has no Winograd kernels:
-// the transforms are the Go loops, which cost about what they save.
+// avx2Impl runs the element-wise kernels and the Winograd transforms as
+// AVX2 assembly over whole vectors of 8 and finishes the tails in Go.
 var avx2Impl = &impl{
-	name:     "avx2",
-	max4:     avx2Max4,
-	maxPool:  avx2MaxPool,
-	unpool:   avx2Unpool,
-	addBias:  avx2AddBias,
-	maskReLU: avx2MaskReLU,
-	add:      avx2Add,
-	colSums:  avx2ColSums,
-	adam:     avx2Adam,
+	name:         "avx2",
+	winogradFast: true,
+	max4:         avx2Max4,
+	maxPool:      avx2MaxPool,
+	unpool:       avx2Unpool,
+	addBias:      avx2AddBias,
+	maskReLU:     avx2MaskReLU,
+	add:          avx2Add,
+	colSums:      avx2ColSums,
+	adam:         avx2Adam,
 
-	winogradInput:     winogradInputGo,
-	winogradOutputMax: winogradOutputMaxGo,
-	winogradKernel:    winogradKernelGo,
-	winogradConv1Max:  winogradConv1MaxGo,
+	winogradInput:     avx2WinogradInput,
+	winogradOutputMax: avx2WinogradOutputMax,
+	winogradKernel:    avx2WinogradKernel,
+	winogradConv1Max:  avx2WinogradConv1Max,
+}
+
+// The Winograd transforms run one vector of 8 channels per call; the last
+// n%8 channels go through the Go loops, which compute the same values.
+
+func avx2WinogradInput(u []float32, us int, x []float32, xs, cs, n int) {
+	n8 := n &^ 7
+	for c := 0; c < n8; c += 8 {
+		winogradInputAVX2(&u[c], us, &x[c], xs, cs)
+	}
+	if n8 < n {
+		winogradInputGo(u[n8:], us, x[n8:], xs, cs, n-n8)
+	}
+}
+
+func avx2WinogradOutputMax(dst, m []float32, ms int) {
+	n8 := len(dst) &^ 7
+	for c := 0; c < n8; c += 8 {
+		winogradOutputMaxAVX2(&dst[c], &m[c], ms)
+	}
+	if n8 < len(dst) {
+		winogradOutputMaxGo(dst[n8:], m[n8:], ms)
+	}
+}
+
+func avx2WinogradKernel(v []float32, vs int, w []float32, ws, n int) {
+	n8 := n &^ 7
+	for c := 0; c < n8; c += 8 {
+		winogradKernelAVX2(&v[c], vs, &w[c], ws)
+	}
+	if n8 < n {
+		winogradKernelGo(v[n8:], vs, w[n8:], ws, n-n8)
+	}
+}
+
+func avx2WinogradConv1Max(dst, x []float32, xs int, v []float32, vs int) {
+	n8 := len(dst) &^ 7
+	if n8 > 0 {
+		winogradConv1MaxAVX2(&dst[0], &x[0], xs, &v[0], vs, n8/8)
+	}
+	if n8 < len(dst) {
+		winogradConv1MaxGo(dst[n8:], x, xs, v[n8:], vs)
+	}
 }
 
 func avx2Max4(dst, a, b, c, d []float32) {

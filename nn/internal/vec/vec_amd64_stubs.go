@@ -321,3 +321,23 @@ func winogradKernelAVX512(v *float32, vs int, w *float32, ws int, mask uint16)
 //
 //go:noescape
 func winogradConv1MaxAVX512(dst *float32, x *float32, xs int, v *float32, vs int, chunks int, mask uint16)
+
+// winogradInputAVX2 is winogradInputGo on 8 channels.
+//
+//go:noescape
+func winogradInputAVX2(u *float32, us int, x *float32, xs int, cs int)
+
+// winogradOutputMaxAVX2 is winogradOutputMaxGo on 8 channels.
+//
+//go:noescape
+func winogradOutputMaxAVX2(dst *float32, m *float32, ms int)
+
+// winogradKernelAVX2 is winogradKernelGo on 8 output channels.
+//
+//go:noescape
+func winogradKernelAVX2(v *float32, vs int, w *float32, ws int)
+
+// winogradConv1MaxAVX2 is winogradConv1MaxGo for 8*chunks output channels.
+//
+//go:noescape
+func winogradConv1MaxAVX2(dst *float32, x *float32, xs int, v *float32, vs int, chunks int)

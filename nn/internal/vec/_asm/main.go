@@ -97,6 +97,8 @@ func main() {
 	cur = avx512
 	genWinograd()
 	genWinogradConv1()
+	cur = avx2
+	genWinogradAVX2()
 	Generate()
 }
 
@@ -716,7 +718,7 @@ func winogradBtdB(d [4][4]VecVirtual) (u [4][4]VecVirtual) {
 	var t [4][4]VecVirtual // Bᵀ d
 	for j := range 4 {
 		for i := range 4 {
-			t[i][j] = ZMM()
+			t[i][j] = cur.vec()
 		}
 		VSUBPS(d[2][j], d[0][j], t[0][j])
 		VADDPS(d[2][j], d[1][j], t[1][j])
@@ -724,7 +726,7 @@ func winogradBtdB(d [4][4]VecVirtual) (u [4][4]VecVirtual) {
 		VSUBPS(d[3][j], d[1][j], t[3][j])
 	}
 	for i := range 4 { // (Bᵀ d) B
-		u[i] = [4]VecVirtual{ZMM(), ZMM(), ZMM(), ZMM()}
+		u[i] = [4]VecVirtual{cur.vec(), cur.vec(), cur.vec(), cur.vec()}
 		VSUBPS(t[i][2], t[i][0], u[i][0])
 		VADDPS(t[i][2], t[i][1], u[i][1])
 		VSUBPS(t[i][1], t[i][2], u[i][2])
@@ -738,7 +740,7 @@ func winogradBtdB(d [4][4]VecVirtual) (u [4][4]VecVirtual) {
 func winogradMaxAMA(a, b [4]VecVirtual) VecVirtual {
 	ys := make([]VecVirtual, 4)
 	for r, row := range [][4]VecVirtual{a, b} {
-		y0, y1 := ZMM(), ZMM()
+		y0, y1 := cur.vec(), cur.vec()
 		VADDPS(row[1], row[0], y0)
 		VADDPS(row[2], y0, y0)
 		VSUBPS(row[2], row[1], y1)

@@ -47,7 +47,7 @@ var DefaultDoubt = Doubt{
 	MaxPieces:      10,
 	MaxHoles:       3,
 	MaxFill:        0.65,
-	MaxStray:       0.5,
+	MaxStray:       0.35,
 	MaxHeightRatio: 1.8,
 }
 
@@ -66,7 +66,7 @@ func (d Doubt) Judge(probs [10]float32, s imgproc.Signals) (bool, string) {
 		// a stroke, not a blob, so only a squat glyph counts as solid.
 		return true, "this is a solid shape, not pen strokes"
 	case s.Stray > d.MaxStray:
-		return true, "most of the ink in the image is not part of any digit-like mark"
+		return true, "much of the ink in the image is not part of any digit-like mark"
 	case probs[best] < d.MinConfidence || probs[best]-probs[second] < d.MinMargin:
 		return true, fmt.Sprintf("the model cannot decide between %d (%.0f%%) and %d (%.0f%%)",
 			best, 100*probs[best], second, 100*probs[second])

@@ -38,7 +38,7 @@ var browserRecipe = train.FineTuneConfig{Epochs: 1, Folds: 2}
 // rec reads as another digit, and returns it with what rec reads.
 func misread(t *testing.T, rec *recognize.Recognizer, d int) ([]byte, int) {
 	t.Helper()
-	for seed := uint64(1); seed < 200; seed++ {
+	for seed := uint64(1); seed < 3000; seed++ {
 		b := writerPNG(t, d, 1000+seed)
 		r, err := rec.Read(bytes.NewReader(b))
 		if err != nil {
@@ -48,7 +48,7 @@ func misread(t *testing.T, rec *recognize.Recognizer, d int) ([]byte, int) {
 			return b, r.Digit.Digit
 		}
 	}
-	t.Fatalf("the model reads every one of 200 Backhand %ds right; pick other digits for this test", d)
+	t.Fatalf("the model reads every one of 3000 Backhand %ds right; pick other digits for this test", d)
 	return nil, 0
 }
 

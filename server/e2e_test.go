@@ -424,12 +424,23 @@ func serveAgain(t *testing.T, addr string, h http.Handler) *httptest.Server {
 func drawStrokes(t *testing.T, ctx context.Context, touch bool, strokes ...[][2]float64) {
 	t.Helper()
 	type rect struct{ X, Y, W, H float64 }
-	r := evalPage[rect](t, ctx, `(() => {
-		const c = document.querySelector('#pad');
-		c.scrollIntoView({block: 'center'});
-		const r = c.getBoundingClientRect();
-		return {X: r.left, Y: r.top, W: r.width, H: r.height};
-	})()`)
+	// A smooth scroll the page started (after an upload, say) may still
+	// be moving the pad: wait until it stays put, or the strokes land
+	// beside it.
+	var r rect
+	for i := range 40 {
+		got := evalPage[rect](t, ctx, `(() => {
+			const c = document.querySelector('#pad');
+			c.scrollIntoView({block: 'center'});
+			const r = c.getBoundingClientRect();
+			return {X: r.left, Y: r.top, W: r.width, H: r.height};
+		})()`)
+		if i > 0 && got == r {
+			break
+		}
+		r = got
+		time.Sleep(50 * time.Millisecond)
+	}
 	pt := func(p [2]float64) (float64, float64) { return r.X + p[0]*r.W, r.Y + p[1]*r.H }
 	held := func(p *input.DispatchMouseEventParams) { p.Button = input.MouseButtonLeft; p.Buttons = 1 }
 	finger := func(typ input.DispatchTouchEventType, x, y float64) chromedp.Action[chromedp.Void] {

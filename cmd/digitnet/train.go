@@ -36,11 +36,11 @@ whole run. The model file keeps every epoch's figures (--plot draws them)
 and the final confusion matrix.
 
 The embedded model adds the handwriting styles MNIST lacks and non-digits
-(so that it can say "not a digit"); this reproduces it in about 8 minutes
+(so that it can say "not a digit"); this reproduces it in about 11 minutes
 on 2 cores:
 
-  digitnet train --epochs 15 --augment --schedule cosine --seed 1 \
-    --styles 12000 --restyled 6000 --outliers 12000 --rendered-styles 6000
+  digitnet train --epochs 18 --augment --schedule cosine --seed 1 \
+    --styles 12000 --restyled 6000 --outliers 12000 --rendered-styles 12000
 
 An existing --out is kept unless --force is given; --out is checked
 before any work starts. Ctrl-C stops cleanly and leaves --out untouched.`

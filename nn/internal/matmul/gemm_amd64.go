@@ -38,6 +38,7 @@ func archKernels() []*kernel {
 			name: "avx2", mr: avx2MR, nr: avx2NR,
 			kc: 256, mc: 6 * 16, nc: 512, rowKC: 384, rowMC: 6 * 16,
 			tile: tileAVX2, tileR: tileRAVX2,
+			wide: wideAVX2, wideN: 64,
 		})
 	}
 	return ks
@@ -59,6 +60,14 @@ func wideAVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, 
 	_ = b[(k-1)*ldb+127]
 	_ = c[127]
 	gemmAVX512Wx1(k, &a[0], lda, &b[0], ldb, &c[0], beta)
+}
+
+// wideAVX2 runs the one-row, 64-column kernel.
+func wideAVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, beta float32) {
+	_ = a[(k-1)*lda]
+	_ = b[(k-1)*ldb+63]
+	_ = c[63]
+	gemmAVX2Wx1(k, &a[0], lda, &b[0], ldb, &c[0], beta)
 }
 
 // tileRAVX512 is tileAVX512 for a row-major A read in place.

@@ -296,3 +296,9 @@ func packBTAVX512(dst *float32, src *float32, k int, idx *int32, mask uint32)
 //
 //go:noescape
 func gemmAVX512Wx1(k int, a *float32, lda int, b *float32, ldb int, c *float32, beta float32)
+
+// gemmAVX2Wx1 computes row 0 and 64 columns of a tile of C
+// with A(0, p) = a[p*lda] and B(p, j) = b[p*ldb+j].
+//
+//go:noescape
+func gemmAVX2Wx1(k int, a *float32, lda int, b *float32, ldb int, c *float32, beta float32)

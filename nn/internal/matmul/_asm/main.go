@@ -57,7 +57,8 @@ func main() {
 		}
 	}
 	genPackBT()
-	genWide()
+	genWide(avx512)
+	genWide(avx2)
 	Generate()
 }
 
@@ -195,21 +196,23 @@ func kLoop(name string, k Register, step func()) {
 	JMP(LabelRef(name + "_tail"))
 }
 
-// wideRegs is the number of zmm accumulators of the one-row wide kernel:
-// 128 columns of C.
+// wideRegs is the number of accumulators of the one-row wide kernels:
+// 128 columns of C with AVX-512, 64 with AVX2.
 const wideRegs = 8
 
-// genWide generates gemmAVX512Wx1, a one-row tile 128 columns wide with A
-// read in place (A(0, p) = a[p*lda]) and B too (B(p, j) = b[p*ldb+j]): a
-// vector times a matrix, as the dense layers do for one image. The 32-column
-// kernel keeps two accumulators, so each k step waits for the FMA latency
-// of the one before; eight keep the FMA units busy and read B's rows as
-// fast as the loads allow. Each element of C gets the same operations in the
-// same order as from gemmAVX512x1, so the results are identical.
-func genWide() {
-	name := "gemmAVX512Wx1"
+// genWide generates gemm<ISA>Wx1, a one-row tile wideRegs vectors wide
+// with A read in place (A(0, p) = a[p*lda]) and B too (B(p, j) =
+// b[p*ldb+j]): a vector times a matrix, as the dense layers do for one
+// image. The narrow kernel keeps two accumulators, so each k step waits
+// for the FMA latency of the one before; eight keep the FMA units busy and
+// read B's rows as fast as the loads allow. Each element of C gets the
+// same operations in the same order as from gemm<ISA>x1, so the results
+// are identical.
+func genWide(is isa) {
+	name := "gemm" + is.name + "Wx1"
+	cols := wideRegs * is.vbytes / 4
 	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, beta float32)")
-	Doc(name+" computes row 0 and 128 columns of a tile of C", "with A(0, p) = a[p*lda] and B(p, j) = b[p*ldb+j].")
+	Doc(fmt.Sprintf("%s computes row 0 and %d columns of a tile of C", name, cols), "with A(0, p) = a[p*lda] and B(p, j) = b[p*ldb+j].")
 	Pragma("noescape")
 	k := Load(Param("k"), GP64())
 	a := Load(Param("a"), GP64())
@@ -220,14 +223,18 @@ func genWide() {
 	SHLQ(U8(2), ldb)
 	acc := make([]VecVirtual, wideRegs)
 	for i := range acc {
-		acc[i] = ZMM()
-		VPXORD(acc[i], acc[i], acc[i])
+		acc[i] = is.vec()
+		if is.masked {
+			VPXORD(acc[i], acc[i], acc[i])
+		} else {
+			VXORPS(acc[i], acc[i], acc[i])
+		}
 	}
 	step := func() {
-		t := ZMM()
+		t := is.vec()
 		VBROADCASTSS(Mem{Base: a}, t)
 		for i := range acc {
-			VFMADD231PS(Mem{Base: b, Disp: 64 * i}, t, acc[i])
+			VFMADD231PS(Mem{Base: b, Disp: is.vbytes * i}, t, acc[i])
 		}
 		ADDQ(lda, a)
 		ADDQ(ldb, b)
@@ -237,7 +244,7 @@ func genWide() {
 	// C as for the narrow kernels: overwrite, add or scale.
 	Label(name + "_store")
 	c := Load(Param("c"), GP64())
-	storeRows(name, [][]VecVirtual{acc}, 64, make([]Op, wideRegs), c, nil, ZMM)
+	storeRows(name, [][]VecVirtual{acc}, is.vbytes, make([]Op, wideRegs), c, nil, is.vec)
 	VZEROUPPER()
 	RET()
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"syscall"
 	"testing"
@@ -21,8 +22,11 @@ var (
 )
 
 // TestFineTuneWriter measures issue 13's targets on the Backhand writer,
-// whose slashed 0s and European 1s the default model misreads: fine-tuned
-// on 10 corrections of each digit with the default recipe, the model must
+// whose slashed 0s and European 1s a model trained on MNIST alone
+// misreads (testdata/mnist-only.safetensors: the embedded model before it
+// learnt the styles MNIST lacks, 99.48% on MNIST test, as a tutorial
+// user's own model would be). Fine-tuned on 10 corrections of each digit
+// with the default recipe, the model must
 // read at least 97% of 500 other digits of theirs, keep at least 99.2% on
 // MNIST test, and take at most 120 CPU seconds (60 s on 2 cores). Wall
 // time is logged: on a shared machine it says little.
@@ -36,7 +40,7 @@ func TestFineTuneWriter(t *testing.T) {
 	if *writerDir != "" {
 		drawWriter(t, *writerDir, *writerPer, 1) // the same draws as the corrections
 	}
-	base, err := models.Default()
+	base, err := models.Load(filepath.Join("testdata", "mnist-only.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +78,8 @@ func TestFineTuneWriter(t *testing.T) {
 	if cpu > 120*time.Second {
 		t.Errorf("fine-tuning took %.0f CPU seconds, want ≤ 120 (60 s on 2 cores)", cpu.Seconds())
 	}
-	if before.Accuracy >= 0.97 {
-		t.Logf("note: the base model already reads %.1f%% of this writer; the test no longer shows learning", 100*before.Accuracy)
+	if before.Accuracy >= 0.95 {
+		t.Errorf("the base model already reads %.1f%% of this writer: the test would not show learning", 100*before.Accuracy)
 	}
 }
 

@@ -753,6 +753,25 @@ func winogradMaxAMA(a, b [4]VecVirtual) VecVirtual {
 	return ys[0]
 }
 
+// foldAM folds mv, point (i, j) of M = U ⊙ V, into a and b, the rows of
+// Aᵀ M, as the points come: a = M0 + M1 + M2, b = M1 - M2 - M3, in the
+// order of winogradOutputMaxGo.
+func foldAM(i, j int, mv VecVirtual, a, b *[4]VecVirtual) {
+	switch i {
+	case 0:
+		a[j] = mv
+	case 1:
+		b[j] = cur.vec()
+		VADDPS(mv, a[j], a[j])
+		VMOVAPS(mv, b[j])
+	case 2:
+		VADDPS(mv, a[j], a[j])
+		VSUBPS(mv, b[j], b[j])
+	case 3:
+		VSUBPS(mv, b[j], b[j])
+	}
+}
+
 // genWinogradConv1 emits the whole Winograd F(2x2, 3x3) convolution and
 // 2x2 max pool of one block of a single-channel input (conv1): the 4x4
 // input block is broadcast to every lane and transformed there, each point
@@ -809,19 +828,7 @@ func genWinogradConv1() {
 			}
 			mv := ZMM()
 			VMULPS_Z(Mem{Base: q}, u[i][j], K1, mv)
-			switch i {
-			case 0:
-				a[j] = mv
-			case 1:
-				b[j] = ZMM()
-				VADDPS(mv, a[j], a[j])
-				VMOVAPS(mv, b[j])
-			case 2:
-				VADDPS(mv, a[j], a[j])
-				VSUBPS(mv, b[j], b[j])
-			case 3:
-				VSUBPS(mv, b[j], b[j])
-			}
+			foldAM(i, j, mv, &a, &b)
 		}
 	}
 	VMOVUPS(winogradMaxAMA(a, b), K1, Mem{Base: dst})

@@ -202,19 +202,7 @@ func genWinogradAVX2() {
 				mv := YMM()
 				VMOVUPS(local.Offset(32*(4*i+j)), mv)
 				VMULPS(Mem{Base: q}, mv, mv)
-				switch i {
-				case 0:
-					a[j] = mv
-				case 1:
-					b[j] = YMM()
-					VADDPS(mv, a[j], a[j])
-					VMOVAPS(mv, b[j])
-				case 2:
-					VADDPS(mv, a[j], a[j])
-					VSUBPS(mv, b[j], b[j])
-				case 3:
-					VSUBPS(mv, b[j], b[j])
-				}
+				foldAM(i, j, mv, &a, &b)
 			}
 		}
 		VMOVUPS(winogradMaxAMA(a, b), Mem{Base: dst})

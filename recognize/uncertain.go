@@ -13,8 +13,10 @@ import (
 // is still a reading (the digit and its confidence stand).
 //
 // DefaultDoubt's limits were tuned on the tuning halves of the style,
-// non-digit and user-like sets of package internal/scorecard and are
-// reported on the other halves (docs/reading.md).
+// non-digit and user-like sets of package internal/scorecard (`go run
+// ./cmd/digitnet-reading -tune`: as many non-digits flagged as possible
+// with at most 2% of digits) and are reported on the other halves
+// (docs/reading.md).
 type Doubt struct {
 	// MinConfidence is the least top probability of a sure reading. The
 	// default model was trained to spread its probabilities evenly over

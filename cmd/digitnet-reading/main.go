@@ -39,7 +39,7 @@ func run(args []string, out io.Writer) error {
 	also := fs.String("also", "", "comma-separated model files to average with -model (an experiment)")
 	cache := fs.String("cache", "", "folder to keep prepared samples in between runs")
 	tune := fs.Bool("tune", false, "choose the uncertainty limits on the tuning halves, and print the figures on those halves")
-	budget := fs.Float64("budget", 0.012, "with -tune: the largest share of digits that may be flagged")
+	budget := fs.Float64("budget", 0.02, "with -tune: the largest share of digits that may be flagged (DefaultDoubt was tuned with 0.02)")
 	sizes := map[string]*int{
 		scorecard.StyleSet:    fs.Int("styles", 60, "samples per style"),
 		scorecard.NonDigitSet: fs.Int("nondigits", 40, "samples per kind of non-digit"),
@@ -48,6 +48,14 @@ func run(args []string, out io.Writer) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for set, n := range sizes {
+		if *n < 1 {
+			return fmt.Errorf("the %s set needs at least 1 sample per kind, got %d", set, *n)
+		}
+	}
+	if !(*budget > 0 && *budget < 1) {
+		return fmt.Errorf("-budget must be a fraction between 0 and 1, got %v", *budget)
 	}
 	var mm *models.Model
 	var err error

@@ -338,6 +338,7 @@ type apiResult struct {
 	} `json:"top3"`
 	Box       struct{ X, Y, W, H float64 } `json:"box"`
 	Uncertain bool                         `json:"uncertain"`
+	Reason    string                       `json:"reason"`
 	Number    string                       `json:"number"`
 	Digits    []apiResult                  `json:"digits"`
 	Error     string                       `json:"error"`
@@ -860,6 +861,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 		}
 		if strings.HasPrefix(got.Conf, "100") {
 			t.Errorf("the letter's card says %q", got.Conf)
+		}
+		// The embedded model doubts the letter itself, and says why.
+		if want.Reason == "" || !strings.Contains(strings.ToLower(got.Doubt), want.Reason) {
+			t.Errorf("the letter's card shows %q; want the reason %q", got.Doubt, want.Reason)
 		}
 	})
 

@@ -88,9 +88,13 @@ function describeDoubt(root, r) {
     const t = top3(r);
     alt = `Runner-up: ${t[1].d} (${pct(t[1].p)})`;
   }
-  p.innerHTML = "<strong></strong> <span class='runner'></span>";
+  p.innerHTML = "<strong></strong> <span class='runner'></span><span class='reason'></span>";
   $("strong", p).textContent = q;
   $(".runner", p).textContent = alt;
+  // Why, in the server's words ("this has 5 closed loops; ...").
+  const why = r.reason ? r.reason[0].toUpperCase() + r.reason.slice(1) + "." : "";
+  $(".reason", p).textContent = why;
+  $(".reason", p).hidden = !why;
 }
 
 // ---- results gallery ------------------------------------------------------

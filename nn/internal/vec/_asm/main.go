@@ -574,11 +574,6 @@ func genWinograd() {
 	half := GLOBL("half", RODATA|NOPTR)
 	DATA(0, U32(0x3f000000))
 
-	stride := func(name string) Register {
-		r := Load(Param(name), GP64())
-		SHLQ(U8(2), r)
-		return r
-	}
 	setMask := func() {
 		m := Load(Param("mask"), GP32())
 		KMOVW(m, K1)
@@ -653,11 +648,7 @@ func genWinograd() {
 		}
 		var a, b [4]VecVirtual // the rows of Aᵀ M
 		for j := range 4 {
-			a[j], b[j] = ZMM(), ZMM()
-			VADDPS(M[1][j], M[0][j], a[j])
-			VADDPS(M[2][j], a[j], a[j])
-			VSUBPS(M[2][j], M[1][j], b[j])
-			VSUBPS(M[3][j], b[j], b[j])
+			a[j], b[j] = atmColumn(M[0][j], M[1][j], M[2][j], M[3][j])
 		}
 		y := winogradMaxAMA(a, b)
 		dst := Load(Param("dst"), GP64())
@@ -679,18 +670,7 @@ func genWinograd() {
 		for k, v := range loadSeq(9, w, stride("ws")) {
 			g[k/3][k%3] = v
 		}
-		// combine returns ((p0 op p1) + p2) * ½.
-		combine := func(p0, p1, p2 VecVirtual, minus bool) VecVirtual {
-			r := ZMM()
-			if minus {
-				VSUBPS(p1, p0, r)
-			} else {
-				VADDPS(p1, p0, r)
-			}
-			VADDPS(p2, r, r)
-			VMULPS(h, r, r)
-			return r
-		}
+		combine := func(p0, p1, p2 VecVirtual, minus bool) VecVirtual { return halfSum(h, p0, p1, p2, minus) }
 		var t [4][3]VecVirtual // G g
 		for kx := range 3 {
 			t[0][kx] = g[0][kx]
@@ -725,14 +705,52 @@ func winogradBtdB(d [4][4]VecVirtual) (u [4][4]VecVirtual) {
 		VSUBPS(d[1][j], d[2][j], t[2][j])
 		VSUBPS(d[3][j], d[1][j], t[3][j])
 	}
-	for i := range 4 { // (Bᵀ d) B
-		u[i] = [4]VecVirtual{cur.vec(), cur.vec(), cur.vec(), cur.vec()}
-		VSUBPS(t[i][2], t[i][0], u[i][0])
-		VADDPS(t[i][2], t[i][1], u[i][1])
-		VSUBPS(t[i][1], t[i][2], u[i][2])
-		VSUBPS(t[i][3], t[i][1], u[i][3])
+	for i := range 4 {
+		u[i] = btdbRow(t[i])
 	}
 	return u
+}
+
+// btdbRow emits row i of U = (Bᵀ d) B from t, row i of Bᵀ d.
+func btdbRow(t [4]VecVirtual) [4]VecVirtual {
+	u := [4]VecVirtual{cur.vec(), cur.vec(), cur.vec(), cur.vec()}
+	VSUBPS(t[2], t[0], u[0])
+	VADDPS(t[2], t[1], u[1])
+	VSUBPS(t[1], t[2], u[2])
+	VSUBPS(t[3], t[1], u[3])
+	return u
+}
+
+// atmColumn emits column j of the two rows of Aᵀ M from column j of M:
+// a = M0 + M1 + M2, b = M1 - M2 - M3.
+func atmColumn(m0, m1, m2, m3 VecVirtual) (a, b VecVirtual) {
+	a, b = cur.vec(), cur.vec()
+	VADDPS(m1, m0, a)
+	VADDPS(m2, a, a)
+	VSUBPS(m2, m1, b)
+	VSUBPS(m3, b, b)
+	return a, b
+}
+
+// halfSum emits ((p0 ± p1) + p2) * h, h holding ½: a row or column of
+// V = G g Gᵀ.
+func halfSum(h, p0, p1, p2 VecVirtual, minus bool) VecVirtual {
+	r := cur.vec()
+	if minus {
+		VSUBPS(p1, p0, r)
+	} else {
+		VADDPS(p1, p0, r)
+	}
+	VADDPS(p2, r, r)
+	VMULPS(h, r, r)
+	return r
+}
+
+// stride loads the int parameter name, a stride in floats, as bytes.
+func stride(name string) Register {
+	r := Load(Param(name), GP64())
+	SHLQ(U8(2), r)
+	return r
 }
 
 // winogradMaxAMA emits the maximum of the four outputs Y = (Aᵀ M) A, given

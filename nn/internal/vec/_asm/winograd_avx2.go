@@ -17,11 +17,6 @@ func genWinogradAVX2() {
 	half := GLOBL("halfavx2", RODATA|NOPTR)
 	DATA(0, U32(0x3f000000))
 
-	stride := func(name string) Register {
-		r := Load(Param(name), GP64())
-		SHLQ(U8(2), r)
-		return r
-	}
 	// multiples returns s, 2s and 3s, for the columns of a 4x4 block.
 	multiples := func(s Register) [4]Register {
 		s2, s3 := GP64(), GP64()
@@ -91,11 +86,7 @@ func genWinogradAVX2() {
 				M[i] = YMM()
 				VMOVUPS(at(mr[i], cols[j], 0), M[i])
 			}
-			a[j], b[j] = YMM(), YMM()
-			VADDPS(M[1], M[0], a[j])
-			VADDPS(M[2], a[j], a[j])
-			VSUBPS(M[2], M[1], b[j])
-			VSUBPS(M[3], b[j], b[j])
+			a[j], b[j] = atmColumn(M[0], M[1], M[2], M[3])
 		}
 		y := winogradMaxAMA(a, b)
 		dst := Load(Param("dst"), GP64())
@@ -121,18 +112,7 @@ func genWinogradAVX2() {
 			g[k/3][k%3] = YMM()
 			VMOVUPS(Mem{Base: w}, g[k/3][k%3])
 		}
-		// combine returns ((p0 op p1) + p2) * ½.
-		combine := func(p0, p1, p2 VecVirtual, minus bool) VecVirtual {
-			r := YMM()
-			if minus {
-				VSUBPS(p1, p0, r)
-			} else {
-				VADDPS(p1, p0, r)
-			}
-			VADDPS(p2, r, r)
-			VMULPS(h, r, r)
-			return r
-		}
+		combine := func(p0, p1, p2 VecVirtual, minus bool) VecVirtual { return halfSum(h, p0, p1, p2, minus) }
 		v := Load(Param("v"), GP64())
 		vs := stride("vs")
 		first := true
@@ -238,12 +218,7 @@ func btdbRows(load func(r, j int) VecVirtual, emit func(VecVirtual)) {
 				VSUBPS(d3, d1, t[j])
 			}
 		}
-		u := [4]VecVirtual{YMM(), YMM(), YMM(), YMM()}
-		VSUBPS(t[2], t[0], u[0])
-		VADDPS(t[2], t[1], u[1])
-		VSUBPS(t[1], t[2], u[2])
-		VSUBPS(t[3], t[1], u[3])
-		for _, v := range u {
+		for _, v := range btdbRow(t) {
 			emit(v)
 		}
 	}

@@ -132,15 +132,13 @@ func (r *Recognizer) readGlyphs(glyphs []imgproc.Glyph) (Reading, error) {
 	if err != nil {
 		return Reading{}, err
 	}
-	unsure, reasons, heights := make([]bool, len(digits)), make([]string, len(digits)), make([]int, len(digits))
 	for i := range digits {
 		digits[i].Box = boxOf(glyphs[i].Box)
 		digits[i].Uncertain, digits[i].Reason = r.doubt.Judge(digits[i].Probabilities, glyphs[i].Signals)
-		unsure[i], reasons[i], heights[i] = digits[i].Uncertain, digits[i].Reason, glyphs[i].Box.Dy()
 	}
 	res := newReading(digits)
 	if len(digits) > 1 {
-		res.Uncertain, res.Reason = r.doubt.JudgeNumber(unsure, reasons, heights)
+		res.Uncertain, res.Reason = r.doubt.JudgeNumber(digits)
 	}
 	return res, nil
 }

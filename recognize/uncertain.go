@@ -2,7 +2,6 @@ package recognize
 
 import (
 	"fmt"
-	"slices"
 
 	"digitnet/imgproc"
 )
@@ -76,17 +75,21 @@ func (d Doubt) Judge(probs [10]float32, s imgproc.Signals) (bool, string) {
 	return false, ""
 }
 
-// JudgeNumber says whether a reading of several digits is uncertain as a
-// whole: when any digit is, or when the marks are unlike the digits of
-// one number (heights are the glyphs' box heights, left to right).
-func (d Doubt) JudgeNumber(digits []bool, reasons []string, heights []int) (bool, string) {
-	for i, u := range digits {
-		if u {
-			return true, fmt.Sprintf("digit %d of %d: %s", i+1, len(digits), reasons[i])
+// JudgeNumber says whether a reading of several digits, left to right,
+// each judged and with its Box, is uncertain as a whole: when any digit
+// is, or when the marks are unlike the digits of one number (their boxes'
+// heights differ like the letters of a line of text).
+func (d Doubt) JudgeNumber(digits []Digit) (bool, string) {
+	for i, dg := range digits {
+		if dg.Uncertain {
+			return true, fmt.Sprintf("digit %d of %d: %s", i+1, len(digits), dg.Reason)
 		}
 	}
-	if len(heights) > 1 {
-		lo, hi := slices.Min(heights), slices.Max(heights)
+	if len(digits) > 1 {
+		lo, hi := digits[0].Box.H, digits[0].Box.H
+		for _, dg := range digits[1:] {
+			lo, hi = min(lo, dg.Box.H), max(hi, dg.Box.H)
+		}
 		if float64(hi) > d.MaxHeightRatio*float64(max(1, lo)) {
 			return true, "the marks differ in height like the letters of a line of text"
 		}

@@ -57,15 +57,25 @@ func TestJudge(t *testing.T) {
 
 func TestJudgeNumber(t *testing.T) {
 	d := recognize.DefaultDoubt
-	if u, _ := d.JudgeNumber([]bool{false, false, false}, []string{"", "", ""}, []int{100, 92, 105}); u {
+	// number returns sure digits with boxes of the given heights.
+	number := func(heights ...int) []recognize.Digit {
+		ds := make([]recognize.Digit, len(heights))
+		for i, h := range heights {
+			ds[i].Box = recognize.Box{X: 60 * i, W: 50, H: h}
+		}
+		return ds
+	}
+	if u, _ := d.JudgeNumber(number(100, 92, 105)); u {
 		t.Error("three digits of one height were flagged")
 	}
-	u, reason := d.JudgeNumber([]bool{false, true}, []string{"", "the model cannot decide"}, []int{100, 100})
+	unsure := number(100, 100)
+	unsure[1].Uncertain, unsure[1].Reason = true, "the model cannot decide"
+	u, reason := d.JudgeNumber(unsure)
 	if !u || !strings.Contains(reason, "digit 2 of 2") {
 		t.Errorf("a number with an uncertain digit: %v %q", u, reason)
 	}
 	// "Total": a capital and lower-case letters.
-	if u, _ := d.JudgeNumber([]bool{false, false, false}, []string{"", "", ""}, []int{100, 45, 48}); !u {
+	if u, _ := d.JudgeNumber(number(100, 45, 48)); !u {
 		t.Error("marks of very different heights were not flagged")
 	}
 }

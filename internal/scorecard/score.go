@@ -62,21 +62,19 @@ func Read(p Prepared, probs [][10]float32, d recognize.Doubt) Reading {
 	}
 	var text strings.Builder
 	conf := 1.0
-	unsure := make([]bool, len(p.Glyphs))
-	reasons := make([]string, len(p.Glyphs))
-	heights := make([]int, len(p.Glyphs))
+	digits := make([]recognize.Digit, len(p.Glyphs))
 	for i, g := range p.Glyphs {
 		digit := nn.Argmax(probs[i][:])
 		text.WriteString(strconv.Itoa(digit))
 		conf *= float64(probs[i][digit])
-		unsure[i], reasons[i] = d.Judge(probs[i], g.Signals)
-		heights[i] = g.Box.Dy()
+		digits[i].Box.H = g.Box.Dy()
+		digits[i].Uncertain, digits[i].Reason = d.Judge(probs[i], g.Signals)
 	}
 	r := Reading{Text: text.String(), Confidence: conf}
-	if len(p.Glyphs) == 1 {
-		r.Uncertain, r.Reason = unsure[0], reasons[0]
+	if len(digits) == 1 {
+		r.Uncertain, r.Reason = digits[0].Uncertain, digits[0].Reason
 	} else {
-		r.Uncertain, r.Reason = d.JudgeNumber(unsure, reasons, heights)
+		r.Uncertain, r.Reason = d.JudgeNumber(digits)
 	}
 	return r
 }

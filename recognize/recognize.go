@@ -125,16 +125,16 @@ func (r *Recognizer) readGlyphs(glyphs []imgproc.Glyph) (Reading, error) {
 		return Reading{}, ErrNoInk
 	}
 	inputs := make([]*image.Gray, len(glyphs))
+	signals := make([]imgproc.Signals, len(glyphs))
 	for i, g := range glyphs {
-		inputs[i] = g.Image
+		inputs[i], signals[i] = g.Image, g.Signals
 	}
-	digits, err := r.Classify(inputs)
+	digits, err := r.classify(inputs, signals)
 	if err != nil {
 		return Reading{}, err
 	}
 	for i := range digits {
 		digits[i].Box = boxOf(glyphs[i].Box)
-		digits[i].Uncertain, digits[i].Reason = r.doubt.Judge(digits[i].Probabilities, glyphs[i].Signals)
 	}
 	res := newReading(digits)
 	if len(digits) > 1 {
@@ -151,8 +151,13 @@ func (r *Recognizer) Doubt() Doubt { return r.doubt }
 func (r *Recognizer) SetDoubt(d Doubt) { r.doubt = d }
 
 // Classify runs the model on 28x28 MNIST-style inputs (white ink on black)
-// as one batch.
-func (r *Recognizer) Classify(inputs []*image.Gray) ([]Digit, error) {
+// as one batch. A bare 28x28 input has only the model's probabilities to
+// judge its doubt by.
+func (r *Recognizer) Classify(inputs []*image.Gray) ([]Digit, error) { return r.classify(inputs, nil) }
+
+// classify is Classify, judging each input also by what preparation saw of
+// it, signals[i], when signals is not nil.
+func (r *Recognizer) classify(inputs []*image.Gray, signals []imgproc.Signals) ([]Digit, error) {
 	const size = 28 * 28
 	x := make([]float32, size*len(inputs))
 	for i, g := range inputs {
@@ -178,9 +183,11 @@ func (r *Recognizer) Classify(inputs []*image.Gray) ([]Digit, error) {
 		}
 		out[i] = NewDigit(p)
 		out[i].Input = inputs[i]
-		// Read adds what preparation saw; a bare 28x28 input has only the
-		// model's confidence to go by.
-		out[i].Uncertain, out[i].Reason = r.doubt.Judge(p, imgproc.Signals{})
+		var seen imgproc.Signals
+		if signals != nil {
+			seen = signals[i]
+		}
+		out[i].Uncertain, out[i].Reason = r.doubt.Judge(p, seen)
 	}
 	return out, nil
 }

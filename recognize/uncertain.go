@@ -2,6 +2,7 @@ package recognize
 
 import (
 	"fmt"
+	"strings"
 
 	"digitnet/imgproc"
 )
@@ -69,11 +70,20 @@ func (d Doubt) Judge(probs [10]float32, s imgproc.Signals) (bool, string) {
 	case s.Stray > d.MaxStray:
 		return true, "much of the ink in the image is not part of any digit-like mark"
 	case probs[best] < d.MinConfidence || probs[best]-probs[second] < d.MinMargin:
-		return true, fmt.Sprintf("the model cannot decide between %d (%.0f%%) and %d (%.0f%%)",
+		return true, fmt.Sprintf(undecided+" between %d (%.0f%%) and %d (%.0f%%)",
 			best, 100*probs[best], second, 100*probs[second])
 	}
 	return false, ""
 }
+
+// undecided opens the reason Judge gives when the doubt is the model's own.
+const undecided = "the model cannot decide"
+
+// NamesRunnerUp reports whether d's Reason names the runner-up and its
+// probability already (the model could not decide between its top two),
+// so that a caller showing the runner-up beside the reason does not name
+// it twice.
+func (d Digit) NamesRunnerUp() bool { return strings.HasPrefix(d.Reason, undecided) }
 
 // JudgeNumber says whether a reading of several digits, left to right,
 // each judged and with its Box, is uncertain as a whole: when any digit

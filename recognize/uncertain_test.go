@@ -51,6 +51,14 @@ func TestJudge(t *testing.T) {
 			if unsure != tt.unsure || !strings.Contains(reason, tt.reason) || (!unsure && reason != "") {
 				t.Errorf("Judge = %v %q, want %v and a reason with %q", unsure, reason, tt.unsure, tt.reason)
 			}
+			// The model's own doubt names its runner-up; a doubt from
+			// preparation's signals leaves that to the caller.
+			top3 := recognize.NewDigit(tt.probs).Top3
+			runnerUp := fmt.Sprintf("%d (", top3[1].Digit)
+			named := recognize.Digit{Uncertain: unsure, Reason: reason}.NamesRunnerUp()
+			if named != strings.Contains(reason, runnerUp) {
+				t.Errorf("NamesRunnerUp = %v for %q (runner-up %d)", named, reason, top3[1].Digit)
+			}
 		})
 	}
 }

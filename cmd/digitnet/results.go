@@ -74,8 +74,8 @@ func doubtNote(res recognize.Reading) string {
 		}
 		return res.Reason
 	}
-	if strings.HasPrefix(res.Reason, "the model cannot decide") {
-		return res.Reason // it names the runner-up already
+	if res.NamesRunnerUp() {
+		return res.Reason
 	}
 	second := res.Top3[1]
 	s := fmt.Sprintf("runner-up %d (%s)", second.Digit, percent(second.Probability))

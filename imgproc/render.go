@@ -20,7 +20,7 @@ func (a *analysis) render(keep []bool, box image.Rectangle) (*image.Gray, error)
 	}
 	pad := int(math.Ceil(grow)) + 2
 	r := box.Inset(-pad)
-	mask, mw, mh = a.mask(keep, box, pad)
+	mask, _, _ = a.mask(keep, box, pad)
 	g := a.grey(keep, r, mask)
 	g = normaliseStroke(g, mask, have, want)
 	return fitCentre(g)

@@ -154,14 +154,6 @@ func TestLayerGradients(t *testing.T) {
 	}
 }
 
-func to64(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
-}
-
 // TestModelGradient checks the whole backward pass, including the fused
 // softmax cross-entropy, against finite differences of the mean loss.
 func TestModelGradient(t *testing.T) {

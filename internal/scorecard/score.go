@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -234,16 +233,6 @@ func PrintReliability(w io.Writer, title string, conf []float64, right []bool) f
 	}
 	fmt.Fprintf(w, "expected calibration error %.4f\n", ece)
 	return ece
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
 
 // Ensemble averages the probabilities of several models.

@@ -84,7 +84,7 @@ func adamGo(w, g, m, v []float32, b1, b2, lr, eps float32) {
 func route4Go(d00, d01, d10, d11, x00, x01, x10, x11, y, g []float32) {
 	n := len(y)
 	d00, d01, d10, d11 = d00[:n], d01[:n], d10[:n], d11[:n]
-	x00, x01, x10, x11, g = x00[:n], x01[:n], x10[:n], x11[:n], g[:n]
+	x00, x01, x10, g = x00[:n], x01[:n], x10[:n], g[:n] // x11 is not read: the max is there when it is not in the other three
 	for i, v := range y {
 		var a, b, c, d float32
 		switch {

@@ -86,7 +86,7 @@ type Training struct {
 	// (`digitnet train --extra`); Images counts them as often as shown.
 	ExtraSamples int `json:"extra_samples,omitempty"`
 	// Mix says how many images of each kind beyond MNIST an epoch added
-	// (`digitnet train --styles, --restyled, --outliers, --rendered-styles`).
+	// (`digitnet train --styles, --restyled, --outliers, --rendered-styles, --rendered`).
 	Mix *Mix `json:"mix,omitempty"`
 	// FineTune, when set, says that the network is another model
 	// fine-tuned on a person's samples; the fields above then describe
@@ -104,6 +104,9 @@ type Mix struct {
 	Outliers int `json:"outliers,omitempty"`
 	// RenderedStyles are styles drawn large and prepared as uploads.
 	RenderedStyles int `json:"rendered_styles,omitempty"`
+	// Rendered are MNIST training digits drawn as uploads and prepared:
+	// the round trip every upload makes and MNIST's own images never did.
+	Rendered int `json:"rendered,omitempty"`
 }
 
 // Epoch is how one epoch of training went: a line of `digitnet train

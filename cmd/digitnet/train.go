@@ -40,7 +40,8 @@ The embedded model adds the handwriting styles MNIST lacks and non-digits
 on 2 cores:
 
   digitnet train --epochs 18 --augment --schedule cosine --seed 1 \
-    --styles 12000 --restyled 6000 --outliers 12000 --rendered-styles 12000
+    --styles 12000 --restyled 6000 --outliers 12000 --rendered-styles 12000 \
+    --rendered 12000
 
 An existing --out is kept unless --force is given; --out is checked
 before any work starts. Ctrl-C stops cleanly and leaves --out untouched.`
@@ -65,6 +66,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	restyled := fs.Int("restyled", 0, "add `N` MNIST 1s, 7s and 0s per epoch with a style's marks added (flags and bases, bars, slashes)")
 	outliers := fs.Int("outliers", 0, "add `N` non-digits per epoch (strokes, shapes, tangles, blobs) taught as \"none of the ten\", so the model spreads its probabilities on what is not a digit")
 	renderedStyles := fs.Int("rendered-styles", 0, "add `N` style digits drawn large and prepared as uploads are")
+	rendered := fs.Int("rendered", 0, "add `N` MNIST training digits drawn large on paper and prepared as uploads are, so the model learns what preparation makes of a digit")
 	extra := fs.String("extra", "", fmt.Sprintf("also train on a person's samples in `DIR`/0 … DIR/9 (as finetune reads them), each shown %d times per epoch", train.DefaultFineTuneRepeat))
 	if err := parse(fs, args); err != nil {
 		return err
@@ -86,8 +88,8 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		return usagef("train", "--schedule must be constant or cosine, got %q", *schedule)
 	case *out == "":
 		return usagef("train", "--out must name a file")
-	case *styles < 0 || *restyled < 0 || *outliers < 0 || *renderedStyles < 0:
-		return usagef("train", "--styles, --restyled, --outliers and --rendered-styles must not be negative")
+	case *styles < 0 || *restyled < 0 || *outliers < 0 || *renderedStyles < 0 || *rendered < 0:
+		return usagef("train", "--styles, --restyled, --outliers, --rendered-styles and --rendered must not be negative")
 	}
 	if err := checkPath("train", "data", *data, true); err != nil {
 		return err
@@ -141,7 +143,7 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	if cfg.Limit > 0 {
 		n = cfg.Limit
 	}
-	mix := models.Mix{Styles: *styles, Restyled: *restyled, Outliers: *outliers, RenderedStyles: *renderedStyles}
+	mix := models.Mix{Styles: *styles, Restyled: *restyled, Outliers: *outliers, RenderedStyles: *renderedStyles, Rendered: *rendered}
 	if cfg.Mix, err = mixSources(fitSet, mix, *seed); err != nil {
 		return err
 	}
@@ -247,7 +249,8 @@ func runTrain(ctx context.Context, args []string, e env) error {
 }
 
 // mixSources returns the training sources beyond MNIST that mix asks for.
-// The banks (outliers, rendered styles) are drawn once, from seed.
+// The banks (outliers, rendered styles, rendered digits) are drawn once,
+// from seed.
 func mixSources(set *mnist.Set, mix models.Mix, seed uint64) ([]train.Source, error) {
 	var srcs []train.Source
 	if mix.Styles > 0 {
@@ -267,6 +270,13 @@ func mixSources(set *mnist.Set, mix models.Mix, seed uint64) ([]train.Source, er
 		b, err := train.NewRenderedStyles(mix.RenderedStyles, seed)
 		if err != nil {
 			return nil, fmt.Errorf("draw --rendered-styles: %w", err)
+		}
+		srcs = append(srcs, b)
+	}
+	if mix.Rendered > 0 {
+		b, err := train.NewRendered(set, mix.Rendered, seed)
+		if err != nil {
+			return nil, fmt.Errorf("draw --rendered: %w", err)
 		}
 		srcs = append(srcs, b)
 	}

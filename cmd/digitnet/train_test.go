@@ -184,7 +184,7 @@ func TestTrainMix(t *testing.T) {
 	for i := range params {
 		out := filepath.Join(dir, fmt.Sprintf("m%d.safetensors", i))
 		code, _, stderr := runCLI(t, "", "train", "--epochs", "1", "--limit", "256", "--seed", "5", "--augment", "--quiet",
-			"--styles", "64", "--restyled", "32", "--outliers", "64", "--rendered-styles", "32", "--out", out)
+			"--styles", "64", "--restyled", "32", "--outliers", "64", "--rendered-styles", "32", "--rendered", "16", "--out", out)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -193,8 +193,8 @@ func TestTrainMix(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr := m.Meta.Training
-		if tr == nil || tr.Mix == nil || *tr.Mix != (models.Mix{Styles: 64, Restyled: 32, Outliers: 64, RenderedStyles: 32}) || tr.Images != 256+192 {
-			t.Errorf("training metadata %+v, want the mix and 448 images", tr)
+		if tr == nil || tr.Mix == nil || *tr.Mix != (models.Mix{Styles: 64, Restyled: 32, Outliers: 64, RenderedStyles: 32, Rendered: 16}) || tr.Images != 256+208 {
+			t.Errorf("training metadata %+v, want the mix and 464 images", tr)
 		}
 		params[i] = m.Net.Params
 	}

@@ -1,6 +1,8 @@
 package samples
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -18,8 +21,10 @@ import (
 // Set is a folder of samples prepared for training.
 type Set struct {
 	// Data holds the samples as model inputs: 28x28, white ink on black
-	// as in MNIST, with their labels, in the order of IDs (by label, then
-	// ID).
+	// as in MNIST, with their labels, by label, then by the inputs' pixels:
+	// the same samples come in the same order whatever IDs the store gave
+	// them (IDs are random), so that fine-tuning with a seed gives the same
+	// model.
 	Data *mnist.Set
 	// IDs names the sample behind each image of Data.
 	IDs []string
@@ -100,6 +105,12 @@ func Load(ctx context.Context, dir string, lim imgproc.Limits) (*Set, error) {
 	if cancelled != nil {
 		return nil, cancelled
 	}
+	type loaded struct {
+		label int
+		id    string
+		pix   []byte
+	}
+	var kept []loaded
 	set := &Set{Data: &mnist.Set{Rows: imgproc.Size, Cols: imgproc.Size}}
 	for i, f := range files {
 		if err := results[i].err; errors.Is(err, fs.ErrNotExist) {
@@ -109,11 +120,19 @@ func Load(ctx context.Context, dir string, lim imgproc.Limits) (*Set, error) {
 			continue
 		}
 		g := results[i].img.Image
+		pix := make([]byte, 0, imgproc.Size*imgproc.Size)
 		for y := range imgproc.Size {
-			set.Data.Images = append(set.Data.Images, g.Pix[g.PixOffset(g.Rect.Min.X, g.Rect.Min.Y+y):][:imgproc.Size]...)
+			pix = append(pix, g.Pix[g.PixOffset(g.Rect.Min.X, g.Rect.Min.Y+y):][:imgproc.Size]...)
 		}
-		set.Data.Labels = append(set.Data.Labels, byte(f.Label))
-		set.IDs = append(set.IDs, f.ID)
+		kept = append(kept, loaded{f.Label, f.ID, pix})
+	}
+	slices.SortStableFunc(kept, func(a, b loaded) int {
+		return cmp.Or(cmp.Compare(a.label, b.label), bytes.Compare(a.pix, b.pix))
+	})
+	for _, k := range kept {
+		set.Data.Images = append(set.Data.Images, k.pix...)
+		set.Data.Labels = append(set.Data.Labels, byte(k.label))
+		set.IDs = append(set.IDs, k.id)
 	}
 	set.Data.N = len(set.IDs)
 	return set, nil

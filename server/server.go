@@ -36,8 +36,11 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxFiles caps the files in one multipart request (64).
 	MaxFiles int
-	// MaxConcurrent is how many predict requests run at once (2 x GOMAXPROCS).
-	// Recognition is CPU-bound, so more would only add latency and memory.
+	// MaxConcurrent is how many predict requests run at once (GOMAXPROCS).
+	// A slot covers reading the images only (bodies are read before it
+	// is taken, answers written after), which is CPU-bound: more slots
+	// than cores only time-slice them. With twice as many, wrk's p99 on
+	// 2 cores was 73 ms instead of 29 ms, at the same requests/s.
 	MaxConcurrent int
 	// QueueWait is how long a predict request may wait for a free slot, or
 	// for memory, before it is refused with 503 (500 ms).
@@ -84,7 +87,7 @@ func (o Options) withDefaults() Options {
 		o.MaxFiles = defaultMaxFiles
 	}
 	if o.MaxConcurrent <= 0 {
-		o.MaxConcurrent = 2 * runtime.GOMAXPROCS(0)
+		o.MaxConcurrent = runtime.GOMAXPROCS(0)
 	}
 	if o.QueueWait <= 0 {
 		o.QueueWait = defaultQueueWait

@@ -20,8 +20,10 @@ import (
 // refused at once (413), without being read; one that does not fit beside
 // the images being read waits briefly, then gets 503.
 func TestMemoryBudget(t *testing.T) {
-	// 128 MiB in all: 64 MiB for bodies and images.
-	h, fr := newTestServer(t, Options{MaxMemory: 128 << 20, QueueWait: 50 * time.Millisecond})
+	// 128 MiB in all: 64 MiB for bodies and images. Four slots, so that
+	// two of these heavy images may be read at once and memory, not the
+	// share of slots photos may hold, is what refuses the second.
+	h, fr := newTestServer(t, Options{MaxMemory: 128 << 20, QueueWait: 50 * time.Millisecond, MaxConcurrent: 4})
 	post := func(body string) *httptest.ResponseRecorder {
 		return do(t, h, httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader(body)))
 	}

@@ -36,14 +36,19 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxFiles caps the files in one multipart request (64).
 	MaxFiles int
-	// MaxConcurrent is how many predict requests run at once (GOMAXPROCS).
-	// A slot covers reading the images only (bodies are read before it
-	// is taken, answers written after), which is CPU-bound: more slots
-	// than cores only time-slice them. With twice as many, wrk's p99 on
-	// 2 cores was 73 ms instead of 29 ms, at the same requests/s.
+	// MaxConcurrent is how many predict requests run at once (one per
+	// core, and at least 2). A slot covers reading the images only (bodies
+	// are read before it is taken, answers written after), which is
+	// CPU-bound: more slots than cores only time-slice them. With twice
+	// as many, wrk's p99 on 2 cores was 73 ms instead of 29 ms, at the
+	// same requests/s. Requests with a heavy image (a photo: see
+	// HeavyBytes) may hold only half the slots (at least one), so that a
+	// stream of photos, each taking a core for a third of a second, never
+	// shuts out the small uploads queued behind it.
 	MaxConcurrent int
 	// QueueWait is how long a predict request may wait for a free slot, or
-	// for memory, before it is refused with 503 (500 ms).
+	// for memory, before it is refused with 503 (500 ms; four times as
+	// long for a free slot when it holds a heavy image).
 	QueueWait time.Duration
 	// RetryAfter is the Retry-After hint sent with 503, in seconds (1).
 	RetryAfter int
@@ -87,7 +92,7 @@ func (o Options) withDefaults() Options {
 		o.MaxFiles = defaultMaxFiles
 	}
 	if o.MaxConcurrent <= 0 {
-		o.MaxConcurrent = runtime.GOMAXPROCS(0)
+		o.MaxConcurrent = max(2, runtime.GOMAXPROCS(0))
 	}
 	if o.QueueWait <= 0 {
 		o.QueueWait = defaultQueueWait
@@ -118,6 +123,7 @@ type server struct {
 	opts     Options
 	m        *metrics
 	slots    semaphore
+	heavy    semaphore // the slots a request with a heavy image may take
 	memory   *budget
 	draining atomic.Bool
 	// life is the server's lifetime: fine-tuning jobs run under it, and
@@ -144,6 +150,7 @@ func NewServer(logger *slog.Logger, rd Reader, opts Options) http.Handler {
 		opts:   opts,
 		m:      newMetrics(),
 		slots:  make(semaphore, opts.MaxConcurrent),
+		heavy:  make(semaphore, max(1, opts.MaxConcurrent/2)),
 		memory: newBudget(opts.workBudget()),
 	}
 	s.life, s.end = context.WithCancel(context.Background())
@@ -197,6 +204,11 @@ func (s semaphore) acquire(ctx context.Context, wait time.Duration) bool {
 }
 
 func (s semaphore) release() { <-s }
+
+// HeavyBytes is the decoding cost (Reader.Cost) from which an image counts
+// as heavy: about 2 megapixels, a photo or a page scan. Uploads from the
+// page's pad, crops and screenshots of a few digits cost far less.
+const HeavyBytes = 8 << 20
 
 // internalBody is sent when an answer cannot be encoded.
 var internalBody = []byte(`{"error":"Internal error: the answer could not be encoded; this is a bug, and it is logged","code":"internal"}` + "\n")

@@ -400,6 +400,43 @@ func TestPredictBusy(t *testing.T) {
 	}
 }
 
+// TestPhotosLeaveRoom: requests with a heavy image (a photo) may hold half
+// the predict slots. With all slots open to them, two clients sending
+// photos back to back kept every slot and small uploads waited behind
+// them: 288 instead of 890 requests/s, p99 279 ms instead of 89 ms.
+func TestPhotosLeaveRoom(t *testing.T) {
+	h, fr := newTestServer(t, Options{MaxConcurrent: 2, QueueWait: 20 * time.Millisecond})
+	post := func(body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader(body))
+		req.Header.Set("Content-Type", "image/png")
+		return do(t, h, req)
+	}
+	photo := fmt.Sprintf("cost:%d ", HeavyBytes)
+	var (
+		wg    sync.WaitGroup
+		first *httptest.ResponseRecorder
+	)
+	wg.Go(func() { first = post(photo + "block") })
+	<-fr.entered // one photo is being read: one slot of two
+
+	checkJSONError(t, post(photo+"digit:3"), http.StatusServiceUnavailable, "busy", "large photos")
+	if w := post("digit:2"); w.Code != http.StatusOK {
+		t.Errorf("a small upload beside a photo: status %d, want 200", w.Code)
+	}
+	if w := post(fmt.Sprintf("cost:%d digit:4", HeavyBytes-1)); w.Code != http.StatusOK {
+		t.Errorf("an image just under HeavyBytes beside a photo: status %d, want 200", w.Code)
+	}
+
+	close(fr.release)
+	wg.Wait()
+	if first.Code != http.StatusOK {
+		t.Errorf("the photo: status %d, want 200", first.Code)
+	}
+	if w := post(photo + "digit:3"); w.Code != http.StatusOK {
+		t.Errorf("a photo once the first is read: status %d, want 200", w.Code)
+	}
+}
+
 func TestMethodNotAllowed(t *testing.T) {
 	h, _ := newTestServer(t, Options{})
 	tests := []struct{ method, path, allow string }{
@@ -447,10 +484,11 @@ func TestModel(t *testing.T) {
 	if len(got.Architecture) != 2 || got.Parameters != 225034 || got.TestAccuracy != 0.9912 || got.Training["epochs"] != 5.0 {
 		t.Errorf("model = %+v", got)
 	}
-	// One slot per core: a slot covers CPU-bound reading only, so more
-	// would time-slice requests and stretch the slowest (docs/performance.md).
-	if got.Limits.MaxFiles != 7 || got.Limits.MaxBodyBytes != defaultMaxBodyBytes || got.Limits.MaxConcurrent != runtime.GOMAXPROCS(0) {
-		t.Errorf("limits = %+v, want max_concurrent %d (GOMAXPROCS)", got.Limits, runtime.GOMAXPROCS(0))
+	// One slot per core (and two at least): a slot covers CPU-bound
+	// reading only, so more would time-slice requests and stretch the
+	// slowest (docs/performance.md).
+	if want := max(2, runtime.GOMAXPROCS(0)); got.Limits.MaxFiles != 7 || got.Limits.MaxBodyBytes != defaultMaxBodyBytes || got.Limits.MaxConcurrent != want {
+		t.Errorf("limits = %+v, want max_concurrent %d", got.Limits, want)
 	}
 }
 

@@ -40,11 +40,13 @@
 // deadline (Options.BodyTimeout), so that a slow client costs a connection
 // and not a slot. Then it reads each file's cost from its header
 // (Reader.Cost), and only then takes one of Options.MaxConcurrent slots
-// and the memory of its largest image from a budget derived from
-// Options.MaxMemory; it releases both before writing its answer. When
-// either stays taken longer than Options.QueueWait the request gets 503
-// with Retry-After instead of queueing without bound; an image that could
-// never fit the budget gets 413 at once.
+// (one per core: the work in a slot is all CPU; a request with a photo,
+// HeavyBytes or more, may take only half of them) and the memory of its
+// largest image from a budget derived from Options.MaxMemory; it releases
+// both before writing its answer. When either stays taken longer than
+// Options.QueueWait (four times that for a photo's slot) the request gets
+// 503 with Retry-After instead of queueing without bound; an image that
+// could never fit the budget gets 413 at once.
 //
 // Live holds the model, so that it can be replaced while the server runs
 // (`digitnet serve` reloads its --model file on SIGHUP): requests in flight

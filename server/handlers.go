@@ -318,12 +318,12 @@ func (s *server) read(ctx context.Context, rd Reader, uploads []upload, need int
 	// One wait in all, however many queues the request joins. A photo
 	// waits four times as long: reading it takes a third of a second
 	// anyway, and it queues behind other photos only.
-	wait := s.opts.QueueWait
-	if need >= HeavyBytes {
+	heavy, wait := need >= HeavyBytes, s.opts.QueueWait
+	if heavy {
 		wait *= 4
 	}
 	deadline := time.Now().Add(wait)
-	if need >= HeavyBytes {
+	if heavy {
 		if !s.heavy.acquire(ctx, time.Until(deadline)) {
 			return nil, s.busy(ctx, "The server is busy reading other large photos; retry in a second")
 		}

@@ -451,6 +451,10 @@ type limits struct {
 	MaxBodyBytes  int64 `json:"max_body_bytes"`
 	MaxFiles      int   `json:"max_files"`
 	MaxConcurrent int   `json:"max_concurrent"`
+	// MaxConcurrentPhotos is how many of those may hold a photo: an image
+	// whose decoding costs PhotoBytes or more (HeavyBytes).
+	MaxConcurrentPhotos int   `json:"max_concurrent_photos"`
+	PhotoBytes          int64 `json:"photo_bytes"`
 	// MaxMemory is what the process may use; MaxImageMemory what one
 	// image may take to read (see Options.MaxMemory).
 	MaxMemory      int64 `json:"max_memory"`
@@ -471,7 +475,7 @@ type limitedReader interface {
 func (s *server) limits(rd Reader) limits {
 	o := s.opts
 	lim := limits{MaxBodyBytes: o.MaxBodyBytes, MaxFiles: o.MaxFiles, MaxConcurrent: o.MaxConcurrent,
-		MaxMemory: o.MaxMemory, MaxImageMemory: s.memory.total, BodyTimeoutSeconds: o.BodyTimeout.Seconds()}
+		MaxConcurrentPhotos: cap(s.heavy), PhotoBytes: HeavyBytes, MaxMemory: o.MaxMemory, MaxImageMemory: s.memory.total, BodyTimeoutSeconds: o.BodyTimeout.Seconds()}
 	if lr, ok := rd.(limitedReader); ok {
 		l := lr.Limits()
 		lim.MaxFileBytes, lim.MaxPixels = l.MaxBytes, l.MaxPixels

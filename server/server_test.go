@@ -487,8 +487,9 @@ func TestModel(t *testing.T) {
 	// One slot per core (and two at least): a slot covers CPU-bound
 	// reading only, so more would time-slice requests and stretch the
 	// slowest (docs/performance.md).
-	if want := max(2, runtime.GOMAXPROCS(0)); got.Limits.MaxFiles != 7 || got.Limits.MaxBodyBytes != defaultMaxBodyBytes || got.Limits.MaxConcurrent != want {
-		t.Errorf("limits = %+v, want max_concurrent %d", got.Limits, want)
+	if want := max(2, runtime.GOMAXPROCS(0)); got.Limits.MaxFiles != 7 || got.Limits.MaxBodyBytes != defaultMaxBodyBytes || got.Limits.MaxConcurrent != want ||
+		got.Limits.MaxConcurrentPhotos != want/2 || got.Limits.PhotoBytes != HeavyBytes {
+		t.Errorf("limits = %+v, want max_concurrent %d, of them %d for photos of %d bytes or more", got.Limits, want, want/2, HeavyBytes)
 	}
 }
 

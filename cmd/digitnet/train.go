@@ -40,8 +40,7 @@ The embedded model adds the handwriting styles MNIST lacks and non-digits
 on 2 cores:
 
   digitnet train --epochs 18 --augment --schedule cosine --seed 1 \
-    --styles 12000 --restyled 6000 --outliers 12000 --rendered-styles 12000 \
-    --rendered 12000
+    --styles 12000 --restyled 6000 --outliers 12000 --rendered-styles 12000
 
 An existing --out is kept unless --force is given; --out is checked
 before any work starts. Ctrl-C stops cleanly and leaves --out untouched.`

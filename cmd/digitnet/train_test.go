@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -203,5 +204,63 @@ func TestTrainMix(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "", "train", "--outliers", "-1"); code != 2 || !strings.Contains(stderr, "must not be negative") {
 		t.Errorf("--outliers -1: exit %d, %q", code, stderr)
+	}
+}
+
+// TestRecipeIsTheEmbeddedModels holds the recipe that `train --help` and
+// docs/model.md give for the embedded model to what its file says it was
+// trained with: a flag added to the recipe for an experiment that was not
+// adopted would otherwise send users to train another model.
+func TestRecipeIsTheEmbeddedModels(t *testing.T) {
+	m, err := models.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := m.Meta.Training
+	if tr == nil || tr.Mix == nil {
+		t.Fatal("the embedded model's file does not say how it was trained")
+	}
+	want := map[string]string{
+		"--epochs": fmt.Sprint(tr.Epochs), "--seed": fmt.Sprint(tr.Seed), "--schedule": tr.Schedule,
+		"--styles": fmt.Sprint(tr.Mix.Styles), "--restyled": fmt.Sprint(tr.Mix.Restyled),
+		"--outliers": fmt.Sprint(tr.Mix.Outliers), "--rendered-styles": fmt.Sprint(tr.Mix.RenderedStyles),
+		"--rendered": fmt.Sprint(tr.Mix.Rendered),
+	}
+	if tr.Augment {
+		want["--augment"] = ""
+	}
+	for flag, v := range want {
+		if v == "0" {
+			delete(want, flag)
+		}
+	}
+	doc, err := os.ReadFile("../../docs/model.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []struct{ name, text string }{{"train --help", trainSynopsis}, {"docs/model.md", string(doc)}} {
+		_, cmd, ok := strings.Cut(src.text, "digitnet train --epochs")
+		if !ok {
+			t.Errorf("%s gives no recipe", src.name)
+			continue
+		}
+		cmd, _, _ = strings.Cut("--epochs"+cmd, "\n\n")
+		cmd, _, _ = strings.Cut(cmd, "```")
+		got := map[string]string{}
+		fields := strings.Fields(strings.ReplaceAll(cmd, "\\", ""))
+		for i := 0; i < len(fields); i++ {
+			switch {
+			case fields[i] == "--out":
+				i++ // where to write, not how to train
+			case i+1 < len(fields) && !strings.HasPrefix(fields[i+1], "--"):
+				got[fields[i]] = fields[i+1]
+				i++
+			default:
+				got[fields[i]] = ""
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s's recipe has flags %v; the embedded model was trained with %v", src.name, got, want)
+		}
 	}
 }

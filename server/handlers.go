@@ -315,9 +315,10 @@ func (s *server) read(ctx context.Context, rd Reader, uploads []upload, need int
 	if admitted == 0 {
 		return results, nil
 	}
-	// One wait in all, however many queues the request joins. A photo
-	// waits four times as long: reading it takes a third of a second
-	// anyway, and it queues behind other photos only.
+	// One wait for a slot, whether the request queues for a photo's slot
+	// first or not (memory has its own, below). A photo waits four times
+	// as long: reading it takes a third of a second anyway, and it queues
+	// behind other photos only.
 	heavy, wait := need >= HeavyBytes, s.opts.QueueWait
 	if heavy {
 		wait *= 4

@@ -169,6 +169,14 @@ func do(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecor
 	return w
 }
 
+// postPNG posts body to the predict route as a raw image/png upload.
+func postPNG(t *testing.T, h http.Handler, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader(body))
+	req.Header.Set("Content-Type", "image/png")
+	return do(t, h, req)
+}
+
 // result is the union of a prediction and a per-file error, as a client sees it.
 type result struct {
 	Name          string            `json:"name"`
@@ -369,11 +377,7 @@ func checkJSONError(t *testing.T, w *httptest.ResponseRecorder, status int, code
 
 func TestPredictBusy(t *testing.T) {
 	h, fr := newTestServer(t, Options{MaxConcurrent: 1, QueueWait: 20 * time.Millisecond, RetryAfter: 3})
-	post := func(body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader(body))
-		req.Header.Set("Content-Type", "image/png")
-		return do(t, h, req)
-	}
+	post := func(body string) *httptest.ResponseRecorder { return postPNG(t, h, body) }
 	var (
 		wg    sync.WaitGroup
 		first *httptest.ResponseRecorder
@@ -406,11 +410,7 @@ func TestPredictBusy(t *testing.T) {
 // them: 288 instead of 890 requests/s, p99 279 ms instead of 89 ms.
 func TestPhotosLeaveRoom(t *testing.T) {
 	h, fr := newTestServer(t, Options{MaxConcurrent: 2, QueueWait: 20 * time.Millisecond})
-	post := func(body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader(body))
-		req.Header.Set("Content-Type", "image/png")
-		return do(t, h, req)
-	}
+	post := func(body string) *httptest.ResponseRecorder { return postPNG(t, h, body) }
 	photo := fmt.Sprintf("cost:%d ", HeavyBytes)
 	var (
 		wg    sync.WaitGroup

@@ -583,13 +583,9 @@ func TestPanicInOneFile(t *testing.T) {
 
 func TestPanicBecomes500(t *testing.T) {
 	h, _ := newTestServer(t, Options{})
-	req := httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("panic"))
-	req.Header.Set("Content-Type", "image/png")
-	checkJSONError(t, do(t, h, req), 500, "internal", "Internal error")
+	checkJSONError(t, postPNG(t, h, "panic"), 500, "internal", "Internal error")
 	// The slot was released: the next request is served.
-	req = httptest.NewRequest("POST", "/api/v1/predict", strings.NewReader("digit:1"))
-	req.Header.Set("Content-Type", "image/png")
-	decodeResults(t, do(t, h, req))
+	decodeResults(t, postPNG(t, h, "digit:1"))
 }
 
 func TestPage(t *testing.T) {

@@ -1,6 +1,9 @@
 package imgproc
 
-import "image"
+import (
+	"image"
+	"slices"
+)
 
 // keepFaintStrokes adds to the components the faint ink connected to them:
 // hysteresis thresholding (Canny, 1986). A ballpoint pressed lightly for
@@ -11,23 +14,65 @@ import "image"
 // ruling (long, thin and straight along a row or column, or as long as
 // the page is wide): faint ruled lines touch the digits written on them
 // and are meant to stay out.
-func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []component) {
+//
+// A faint region touching two or more components bridges them: it is
+// where a stroke dipped under t, not the soft edge of one stroke. A hair-thin
+// pen line, anti-aliased, is a staircase of strong pixels joined by faint
+// ones at each step; without the bridges it falls into a dozen pieces and
+// a 6 into two digits. The bridged components become one, and the
+// returned slice (labels relabelled to match) replaces comps.
+func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []component) []component {
 	low := max(floor, t/2)
 	w, h := ink.w, ink.h
 	seen := make([]bool, len(ink.p))
 	widths := make([]float64, len(comps)+1) // stroke width by label, once needed
+	var parent []int32                      // union-find over labels, once a bridge is found
+	find := func(a int32) int32 {
+		for parent[a] != a {
+			parent[a] = parent[parent[a]]
+			a = parent[a]
+		}
+		return a
+	}
+	join := func(a, b int32) {
+		if parent == nil {
+			parent = make([]int32, len(comps)+1)
+			for i := range parent {
+				parent[i] = int32(i)
+			}
+		}
+		if a, b = find(a), find(b); a != b {
+			parent[max(a, b)] = min(a, b)
+		}
+	}
+	width := func(l int32) float64 {
+		if widths[l] == 0 {
+			widths[l] = componentWidth(labels, w, comps[l-1].box, l)
+		}
+		return widths[l]
+	}
+	bridges := func(region []int, box image.Rectangle, strokes []int32) bool {
+		rw := regionWidth(region, box, w)
+		for _, l := range strokes {
+			if rw < width(l)/2 {
+				return false
+			}
+		}
+		return true
+	}
 	var region []int
 	var stack []int
+	var touched []int32
 	for start, v := range ink.p {
 		if v <= low || v > t || seen[start] {
 			continue
 		}
-		// One region of faint ink, 8-connected, and the first component
-		// it touches.
+		// One region of faint ink, 8-connected, and the components it
+		// touches, the first first.
 		region = region[:0]
 		stack = append(stack[:0], start)
 		seen[start] = true
-		touch := int32(0)
+		touched = touched[:0]
 		box := image.Rectangle{}
 		inner := false // has a pixel not next to strong ink
 		for len(stack) > 0 {
@@ -43,8 +88,8 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 					switch v := ink.p[j]; {
 					case labels[j] != 0:
 						edge = true
-						if touch == 0 {
-							touch = labels[j]
+						if !slices.Contains(touched, labels[j]) {
+							touched = append(touched, labels[j])
 						}
 					case v > low && v <= t && !seen[j]:
 						seen[j] = true
@@ -54,10 +99,30 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 			}
 			inner = inner || !edge
 		}
+		if len(touched) == 0 || rulingLike(box, w, h) {
+			continue
+		}
+		touch := touched[0]
+		// A bridge joins strokes as wide as itself, never a ruling (marked
+		// beforehand) or a ruling's stub to a digit written across it.
+		strokes := slices.DeleteFunc(touched, func(l int32) bool { return comps[l-1].line })
+		if len(strokes) >= 2 && bridges(region, box, strokes) {
+			c := &comps[strokes[0]-1]
+			for _, i := range region {
+				labels[i] = strokes[0]
+				c.area++
+				c.mass += float64(ink.p[i])
+			}
+			c.box = c.box.Union(box)
+			for _, l := range strokes[1:] {
+				join(strokes[0], l)
+			}
+			continue
+		}
 		// A region wholly next to strong ink is the soft edge of a
 		// stroke, not a stroke: leave it, so that the mask of every
 		// digit keeps its width.
-		if touch == 0 || !inner || rulingLike(box, w, h) {
+		if !inner {
 			continue
 		}
 		c := &comps[touch-1]
@@ -67,10 +132,7 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 		if long, thick := max(c.box.Dx(), c.box.Dy()), min(c.box.Dx(), c.box.Dy()); thick*8 <= long {
 			continue
 		}
-		if widths[touch] == 0 {
-			widths[touch] = componentWidth(labels, w, c.box, touch)
-		}
-		if regionWidth(region, box, w) < widths[touch]/2 {
+		if regionWidth(region, box, w) < width(touch)/2 {
 			continue
 		}
 		for _, i := range region {
@@ -80,6 +142,39 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 		}
 		c.box = c.box.Union(box)
 	}
+	if parent == nil {
+		return comps
+	}
+	return mergeComponents(labels, comps, find)
+}
+
+// mergeComponents folds each component into the one root gives for its
+// label, relabels the pixels, and drops the emptied entries, keeping the
+// order of the rest (labels stay 1-based indices into the result).
+func mergeComponents(labels []int32, comps []component, root func(int32) int32) []component {
+	newID := make([]int32, len(comps)+1)
+	var out []component
+	for id := int32(1); id <= int32(len(comps)); id++ {
+		if r := root(id); r == id {
+			out = append(out, comps[id-1])
+			newID[id] = int32(len(out))
+		}
+	}
+	for id := int32(1); id <= int32(len(comps)); id++ {
+		r := root(id)
+		if r == id {
+			continue
+		}
+		newID[id] = newID[r]
+		c, o := &out[newID[r]-1], comps[id-1]
+		c.area += o.area
+		c.mass += o.mass
+		c.box = c.box.Union(o.box)
+	}
+	for i, l := range labels {
+		labels[i] = newID[l]
+	}
+	return out
 }
 
 // rulingLike reports whether a region with bounding box b in a w x h page

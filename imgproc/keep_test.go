@@ -12,6 +12,21 @@ import (
 // that was prepared wrongly before: the digit lost a stroke, was split
 // into a number, or had its loop opened.
 
+// loadTestdata decodes testdata/name.
+func loadTestdata(t *testing.T, name string) image.Image {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := Decode(f, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 // paper returns a w x h page of light grey paper.
 func paper(w, h int) *image.Gray {
 	img := image.NewGray(image.Rect(0, 0, w, h))
@@ -189,19 +204,7 @@ func TestFaintLoopKept(t *testing.T) {
 // and the local background window, narrower than the stroke, took the
 // stroke for background.
 func TestTightHeavyOne(t *testing.T) {
-	load := func(name string) image.Image {
-		f, err := os.Open(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		img, _, err := Decode(f, DefaultLimits)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return img
-	}
-	a, err := analyse(load("tight-heavy-1.png"))
+	a, err := analyse(loadTestdata(t, "tight-heavy-1.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,5 +242,121 @@ func TestSegmentOpenFourWithGap(t *testing.T) {
 		if got, err := Segment(c.img); err != nil || len(got) != 2 {
 			t.Errorf("%s: %d glyphs (%v), want 2", c.name, len(got), err)
 		}
+	}
+}
+
+// TestHairThinStaysOneDigit: a digit drawn with a 1-pixel pen on a large
+// canvas (the style set's thin kinds) is an anti-aliased staircase whose
+// steps fall under the threshold, so its ink came apart into a dozen
+// pieces; with the bar of a flat-topped 6 or the tail of a 9 in pieces
+// beside the rest, they were read as two or three digits ("56", "918").
+// The faint pixels at each step bridge the pieces. want is the box of
+// the whole digit, which the glyph must cover.
+func TestHairThinStaysOneDigit(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want image.Rectangle
+	}{
+		{"hair-flat-six.png", image.Rect(118, 161, 301, 440)},
+		{"hair-nine-straight-tail.png", image.Rect(156, 42, 308, 197)},
+		{"hair-nine.png", image.Rect(162, 57, 298, 293)},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			gs, err := Segment(loadTestdata(t, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(gs) != 1 {
+				var boxes []image.Rectangle
+				for _, g := range gs {
+					boxes = append(boxes, g.Box)
+				}
+				t.Fatalf("%d glyphs %v, want one digit", len(gs), boxes)
+			}
+			if !tc.want.In(gs[0].Box) {
+				t.Errorf("glyph %v, want it to cover the digit %v", gs[0].Box, tc.want)
+			}
+		})
+	}
+}
+
+// TestBridgeSkipsRulingStubs: a pencil 8 on ruled paper. Stubs of the
+// faint rulings stay above the threshold beside the digit, and faint ink
+// joins them to it; a bridge there took the stubs into the digit, which
+// then spanned the page and read as nothing. A bridge must be as wide as
+// the strokes it joins.
+func TestBridgeSkipsRulingStubs(t *testing.T) {
+	gs, err := Segment(loadTestdata(t, "notebook-pencil-8.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 1 {
+		t.Fatalf("%d glyphs, want the 8", len(gs))
+	}
+	if b := gs[0].Box; b.Dx() >= b.Dy() {
+		t.Errorf("glyph %v is wider than tall: the rulings' stubs were taken into the 8", b)
+	}
+}
+
+// TestFaintStepsBridge: the unit under the tests above. Strong pieces of
+// a line, each step joined to the next only through faint pixels, become
+// one component; a faint pixel beside only one piece (a soft edge) joins
+// nothing, and a faint pixel touching a thick stroke and a thin stub
+// leaves them apart.
+func TestFaintStepsBridge(t *testing.T) {
+	const w, h = 40, 20
+	ink := plane{w: w, h: h, p: make([]float32, w*h)}
+	set := func(x, y int, v float32) { ink.p[y*w+x] = v }
+	// A staircase: runs of strong ink on rows 5, 6 and 7, each run's
+	// end diagonally next to a faint pixel that also touches the next run.
+	for x := 2; x < 10; x++ {
+		set(x, 5, 1)
+	}
+	set(10, 5, 0.3)
+	set(10, 6, 0.3)
+	for x := 11; x < 19; x++ {
+		set(x, 6, 1)
+	}
+	set(19, 6, 0.3)
+	set(19, 7, 0.3)
+	for x := 20; x < 28; x++ {
+		set(x, 7, 1)
+	}
+	// A thick blob and a thin stub with a faint pixel between them.
+	for y := 12; y < 19; y++ {
+		for x := 2; x < 9; x++ {
+			set(x, y, 1)
+		}
+	}
+	set(9, 15, 0.3)
+	for x := 10; x < 16; x++ {
+		set(x, 15, 1)
+	}
+	const floor, thresh = 0.05, 0.5
+	labels, comps := components(ink, thresh)
+	if len(comps) != 5 {
+		t.Fatalf("%d components before, want 5", len(comps))
+	}
+	comps = keepFaintStrokes(ink, floor, thresh, labels, comps)
+	if len(comps) != 3 {
+		t.Fatalf("%d components after, want the staircase as one, the blob and the stub", len(comps))
+	}
+	if a, b := labels[5*w+2], labels[7*w+27]; a == 0 || a != b {
+		t.Errorf("the staircase's ends have labels %d and %d, want one", a, b)
+	}
+	if a, b := labels[15*w+2], labels[15*w+12]; a == b {
+		t.Errorf("the blob and the stub share label %d", a)
+	}
+	for i, l := range labels {
+		if l < 0 || int(l) > len(comps) {
+			t.Fatalf("pixel %d has label %d of %d components", i, l, len(comps))
+		}
+	}
+	area := 0
+	for _, c := range comps {
+		area += c.area
+	}
+	if want := 8*3 + 4 + 7*7 + 6; area != want {
+		t.Errorf("components hold %d pixels, want %d (the strong ones and the 4 bridging)", area, want)
 	}
 }

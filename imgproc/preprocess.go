@@ -221,7 +221,13 @@ func inkAnalysis(lum plane, dark bool, radius, f int, origin image.Point) (*anal
 	}
 	removeRuledLines(ink, thresh)
 	labels, comps := components(ink, thresh)
-	keepFaintStrokes(ink, floor, thresh, labels, comps)
+	// Rulings first, so that no faint bridge joins a digit to one; then
+	// again on what the bridges and faint strokes made.
+	markLines(comps, ink.w, ink.h)
+	comps = keepFaintStrokes(ink, floor, thresh, labels, comps)
+	for i := range comps {
+		comps[i].line = false
+	}
 	markLines(comps, ink.w, ink.h)
 	return &analysis{ink: ink, f: f, origin: origin, floor: floor, thresh: thresh, labels: labels, comps: comps}, nil
 }

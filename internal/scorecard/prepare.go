@@ -84,7 +84,7 @@ func Prepare(set string, split Split, n int, test *mnist.Set, cache string) ([]P
 
 // cacheVersion changes when a set or the preparation changes what a
 // cached file would hold.
-var cacheVersion = map[string]int{StyleSet: 8, NonDigitSet: 7, UserSet: 7, StripSet: 7}
+var cacheVersion = map[string]int{StyleSet: 9, NonDigitSet: 8, UserSet: 8, StripSet: 8}
 
 func prepareOne(set string, split Split, n int, test *mnist.Set, i int) (Prepared, error) {
 	s, err := At(set, split, n, test, i)

@@ -44,7 +44,7 @@ type Doubt struct {
 
 // DefaultDoubt is the Doubt a Recognizer uses unless told otherwise.
 var DefaultDoubt = Doubt{
-	MinConfidence:  0.5,
+	MinConfidence:  0.65,
 	MinMargin:      0.2,
 	MaxPieces:      10,
 	MaxHoles:       3,

@@ -17,7 +17,7 @@ var StyleDigits = []struct {
 	Digit  uint8
 	Weight int
 }{
-	{"flagged one", 1, 4},
+	{"flagged one", 1, 8},
 	{"flagged one with base", 1, 2},
 	{"crossed seven", 7, 1},
 	{"flat-topped six", 6, 2},

@@ -28,7 +28,8 @@
 //	threshold.go   threshold: noise floor from the border, then Otsu above it
 //	               and at least a third of the strongest ink
 //	hysteresis.go  keepFaintStrokes: faint ink touching strong ink is kept,
-//	               so a lightly pressed loop stays closed
+//	               so a lightly pressed loop stays closed, and faint ink
+//	               between pieces of a hair-thin stroke joins them
 //	lines.go       removeRuledLines: evenly spaced page-wide lines erased,
 //	               except where strokes cross them; keepOwnStrokes: a long
 //	               stroke of a digit's own component is never a ruling

@@ -28,3 +28,43 @@ func TestNumberReading(t *testing.T) {
 		t.Errorf("one digit: %+v, want the digit alone", one)
 	}
 }
+
+// TestCombine checks that Combine judges a number as a whole: the digits'
+// own doubt carries over with its reason, and sure digits whose heights
+// differ like letters of text make the number uncertain; a single digit
+// keeps its own judgement.
+func TestCombine(t *testing.T) {
+	digit := func(d, h int, uncertain bool) Digit {
+		var p [10]float32
+		p[d] = 1
+		g := NewDigit(p)
+		g.Box.H = h
+		if uncertain {
+			g.Uncertain, g.Reason = true, "why"
+		}
+		return g
+	}
+	d := DefaultDoubt
+	for _, tc := range []struct {
+		name      string
+		digits    []Digit
+		uncertain bool
+		reason    string
+	}{
+		{"one sure digit", []Digit{digit(3, 40, false)}, false, ""},
+		{"one unsure digit", []Digit{digit(3, 40, true)}, true, "why"},
+		{"a sure number", []Digit{digit(2, 40, false), digit(6, 44, false)}, false, ""},
+		{"an unsure digit in a number", []Digit{digit(2, 40, false), digit(6, 44, true)}, true, "digit 2 of 2: why"},
+		{"heights like text", []Digit{digit(2, 40, false), digit(6, 100, false)}, true, "the marks differ in height like the letters of a line of text"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := d.Combine(tc.digits)
+			if r.Uncertain != tc.uncertain || r.Reason != tc.reason {
+				t.Errorf("uncertain %v (%q), want %v (%q)", r.Uncertain, r.Reason, tc.uncertain, tc.reason)
+			}
+			if len(tc.digits) > 1 && len(r.Number) != len(tc.digits) {
+				t.Errorf("number %q, want %d digits", r.Number, len(tc.digits))
+			}
+		})
+	}
+}

@@ -136,11 +136,7 @@ func (r *Recognizer) readGlyphs(glyphs []imgproc.Glyph) (Reading, error) {
 	for i := range digits {
 		digits[i].Box = boxOf(glyphs[i].Box)
 	}
-	res := newReading(digits)
-	if len(digits) > 1 {
-		res.Uncertain, res.Reason = r.doubt.JudgeNumber(digits)
-	}
-	return res, nil
+	return r.doubt.Combine(digits), nil
 }
 
 // Doubt returns the limits past which Read calls a reading uncertain.

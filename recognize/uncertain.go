@@ -107,6 +107,19 @@ func (d Doubt) JudgeNumber(digits []Digit) (bool, string) {
 	return false, ""
 }
 
+// Combine joins the digits read from one image, left to right, into its
+// Reading, each digit judged already (Judge), and judges a number as a
+// whole (JudgeNumber). Readers that keep the model's probabilities (the
+// scorecard behind docs/reading.md) form their readings with it too, so
+// that they measure what Read answers.
+func (d Doubt) Combine(digits []Digit) Reading {
+	r := newReading(digits)
+	if len(digits) > 1 {
+		r.Uncertain, r.Reason = d.JudgeNumber(digits)
+	}
+	return r
+}
+
 // topTwo returns the classes of the largest and second largest of p.
 func topTwo(p [10]float32) (best, second int) {
 	best, second = 0, 1

@@ -5,9 +5,7 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"strings"
 
-	"digitnet/nn"
 	"digitnet/recognize"
 )
 
@@ -59,23 +57,18 @@ func Read(p Prepared, probs [][10]float32, d recognize.Doubt) Reading {
 	if p.Err != "" || len(p.Glyphs) == 0 {
 		return Reading{Err: true}
 	}
-	var text strings.Builder
-	conf := 1.0
 	digits := make([]recognize.Digit, len(p.Glyphs))
 	for i, g := range p.Glyphs {
-		digit := nn.Argmax(probs[i][:])
-		text.WriteString(strconv.Itoa(digit))
-		conf *= float64(probs[i][digit])
+		digits[i] = recognize.NewDigit(probs[i])
 		digits[i].Box.H = g.Box.Dy()
 		digits[i].Uncertain, digits[i].Reason = d.Judge(probs[i], g.Signals)
 	}
-	r := Reading{Text: text.String(), Confidence: conf}
-	if len(digits) == 1 {
-		r.Uncertain, r.Reason = digits[0].Uncertain, digits[0].Reason
-	} else {
-		r.Uncertain, r.Reason = d.JudgeNumber(digits)
+	rd := d.Combine(digits)
+	text := rd.Number
+	if text == "" {
+		text = strconv.Itoa(rd.Digit.Digit)
 	}
-	return r
+	return Reading{Text: text, Confidence: float64(rd.Confidence), Uncertain: rd.Uncertain, Reason: rd.Reason}
 }
 
 // Tally counts the outcomes of one group of samples.

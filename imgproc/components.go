@@ -51,8 +51,12 @@ func components(ink plane, t float32) ([]int32, []component) {
 // border. A line the threshold broke into pieces counts when its pieces,
 // lined up, span the page. A digit's own bar (the top of a 5 or 7) is never
 // that long relative to its thickness. If little else was found, lines are
-// left unflagged: a tight crop of a thin 1 is all there is.
+// left unflagged: a tight crop of a thin 1 is all there is. Flags from an
+// earlier call are cleared first, so it can run again once components grow.
 func markLines(comps []component, w, h int) {
+	for i := range comps {
+		comps[i].line = false
+	}
 	mark := func(long func(image.Rectangle) int, thick func(image.Rectangle) int, lo, hi func(image.Rectangle) int, span int) {
 		var thin []int
 		for i, c := range comps {

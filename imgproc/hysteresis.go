@@ -60,6 +60,17 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 		}
 		return true
 	}
+	// absorb gives the faint pixels of region (bounded by box) to
+	// component l.
+	absorb := func(l int32, region []int, box image.Rectangle) {
+		c := &comps[l-1]
+		for _, i := range region {
+			labels[i] = l
+			c.area++
+			c.mass += float64(ink.p[i])
+		}
+		c.box = c.box.Union(box)
+	}
 	var region []int
 	var stack []int
 	var touched []int32
@@ -107,13 +118,7 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 		// beforehand) or a ruling's stub to a digit written across it.
 		strokes := slices.DeleteFunc(touched, func(l int32) bool { return comps[l-1].line })
 		if len(strokes) >= 2 && bridges(region, box, strokes) {
-			c := &comps[strokes[0]-1]
-			for _, i := range region {
-				labels[i] = strokes[0]
-				c.area++
-				c.mass += float64(ink.p[i])
-			}
-			c.box = c.box.Union(box)
+			absorb(strokes[0], region, box)
 			for _, l := range strokes[1:] {
 				join(strokes[0], l)
 			}
@@ -135,12 +140,7 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 		if regionWidth(region, box, w) < width(touch)/2 {
 			continue
 		}
-		for _, i := range region {
-			labels[i] = touch
-			c.area++
-			c.mass += float64(ink.p[i])
-		}
-		c.box = c.box.Union(box)
+		absorb(touch, region, box)
 	}
 	if parent == nil {
 		return comps
@@ -150,19 +150,18 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 
 // mergeComponents folds each component into the one root gives for its
 // label, relabels the pixels, and drops the emptied entries, keeping the
-// order of the rest (labels stay 1-based indices into the result).
+// order of the rest (labels stay 1-based indices into the result). A
+// set's root is its smallest label (keepFaintStrokes joins under the
+// smaller), so one pass in label order meets every root before the
+// labels folded into it.
 func mergeComponents(labels []int32, comps []component, root func(int32) int32) []component {
 	newID := make([]int32, len(comps)+1)
 	var out []component
 	for id := int32(1); id <= int32(len(comps)); id++ {
-		if r := root(id); r == id {
-			out = append(out, comps[id-1])
-			newID[id] = int32(len(out))
-		}
-	}
-	for id := int32(1); id <= int32(len(comps)); id++ {
 		r := root(id)
 		if r == id {
+			out = append(out, comps[id-1])
+			newID[id] = int32(len(out))
 			continue
 		}
 		newID[id] = newID[r]

@@ -225,9 +225,6 @@ func inkAnalysis(lum plane, dark bool, radius, f int, origin image.Point) (*anal
 	// again on what the bridges and faint strokes made.
 	markLines(comps, ink.w, ink.h)
 	comps = keepFaintStrokes(ink, floor, thresh, labels, comps)
-	for i := range comps {
-		comps[i].line = false
-	}
 	markLines(comps, ink.w, ink.h)
 	return &analysis{ink: ink, f: f, origin: origin, floor: floor, thresh: thresh, labels: labels, comps: comps}, nil
 }

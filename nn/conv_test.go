@@ -121,6 +121,9 @@ func TestPlanRejects(t *testing.T) {
 		"infinite shift":             head(LayerSpec{Kind: KindNormalize, Scale: 1, Shift: math.Inf(1)}),
 		"NaN scale":                  head(LayerSpec{Kind: KindNormalize, Scale: math.NaN()}),
 		"filters on normalize":       head(LayerSpec{Kind: KindNormalize, Scale: 1, Filters: 2}),
+		"units on deskew":            head(LayerSpec{Kind: KindDeskew, Units: 2}),
+		"deskew not first":           {Input: [3]int{8, 8, 1}, Layers: []LayerSpec{{Kind: KindReLU}, {Kind: KindDeskew}, {Kind: KindFlatten}, {Kind: KindDense, Units: 2, Activation: ActSoftmax}}},
+		"deskew on colour":           {Input: [3]int{8, 8, 3}, Layers: []LayerSpec{{Kind: KindDeskew}, {Kind: KindFlatten}, {Kind: KindDense, Units: 2, Activation: ActSoftmax}}},
 		"kernel beyond padded input": {Input: [3]int{2, 2, 1}, Layers: []LayerSpec{{Kind: KindConv2D, Filters: 1, Size: 5, Pad: Padding{1, 1, 1, 1}}, {Kind: KindFlatten}, {Kind: KindDense, Units: 2, Activation: ActSoftmax}}},
 	}
 	for name, spec := range tests {

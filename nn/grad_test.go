@@ -176,6 +176,14 @@ func TestModelGradient(t *testing.T) {
 			{Kind: KindFlatten},
 			{Kind: KindDense, Units: 3, Activation: ActSoftmax},
 		}},
+		// The embedded model's front: a deskew, which has no gradient of
+		// its own, before the tutorial's layers.
+		Spec{Input: [3]int{8, 8, 1}, Layers: []LayerSpec{
+			{Kind: KindConv2D, Filters: 3, Size: 3, Activation: ActReLU},
+			{Kind: KindMaxPool2D, Size: 2},
+			{Kind: KindFlatten},
+			{Kind: KindDense, Units: 3, Activation: ActSoftmax},
+		}}.Deskewed(),
 	}
 	for _, spec := range specs {
 		t.Run(spec.String(), func(t *testing.T) { checkModelGradient(t, spec) })

@@ -42,6 +42,8 @@ func newOp(p layerPlan, gemm gemmFunc) op {
 		return &reluOp{}
 	case KindFlatten:
 		return identity{}
+	case KindDeskew:
+		return &deskew{in: p.in}
 	case KindNormalize:
 		return &normalize{scale: float32(p.spec.Scale), shift: float32(p.spec.Shift)}
 	}

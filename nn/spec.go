@@ -15,6 +15,9 @@ const (
 	KindDense     = "dense"
 	KindReLU      = "relu"
 	KindNormalize = "normalize"
+	// KindDeskew shears each one-channel image towards upright (see
+	// Deskew). It has no parameters and must be the first layer.
+	KindDeskew = "deskew"
 )
 
 // Activations accepted on conv2d and dense layers. Softmax is allowed only on
@@ -103,6 +106,13 @@ func Tutorial() Spec {
 			{Kind: KindDense, Units: 10, Activation: ActSoftmax},
 		},
 	}
+}
+
+// Deskewed returns s with a deskew layer in front (see Deskew): the
+// network then sees every image sheared towards upright.
+func (s Spec) Deskewed() Spec {
+	s.Layers = append([]LayerSpec{{Kind: KindDeskew}}, s.Layers...)
+	return s
 }
 
 // String gives the spec in one line, e.g. "28x28x1 conv2d(32,3x3,relu) ...".
@@ -298,6 +308,14 @@ func planLayers(s Spec) ([]layerPlan, error) {
 		case KindReLU:
 			if l != (LayerSpec{Kind: KindReLU}) {
 				return nil, bad("takes no parameters")
+			}
+			p.out = in
+		case KindDeskew:
+			if l != (LayerSpec{Kind: KindDeskew}) {
+				return nil, bad("takes no parameters")
+			}
+			if i != 0 || in.C != 1 {
+				return nil, bad("must be the first layer, on one-channel images")
 			}
 			p.out = in
 		case KindNormalize:

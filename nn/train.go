@@ -140,7 +140,13 @@ func (s *shard) run(m *Model, x []float32, labels []uint8, n, batch int) {
 	}
 	dy := s.dlogit
 	for i := len(s.w.ops) - 1; i >= 0; i-- {
-		dy = s.w.ops[i].backward(m.layerParams(i), s.grads[m.offset[i]:m.offset[i+1]], dy, n, i > 0)
+		// Layers before the first with parameters (a deskew, an imported
+		// model's normalize) need no gradient, so neither does its input.
+		needDX := m.offset[i] > 0
+		dy = s.w.ops[i].backward(m.layerParams(i), s.grads[m.offset[i]:m.offset[i+1]], dy, n, needDX)
+		if !needDX {
+			break
+		}
 	}
 }
 

@@ -171,6 +171,7 @@ type modelProto struct {
 	docString       string
 	graph           *graphProto
 	metadata        []keyValue
+	functions       []*functionProto // written, never read: Read knows its own
 }
 
 type opsetID struct {
@@ -598,6 +599,9 @@ func (m *modelProto) marshal() []byte {
 			e.string(1, kv.key)
 			e.string(2, kv.value)
 		})
+	}
+	for _, f := range m.functions {
+		e.message(25, f.marshal)
 	}
 	return e.b
 }

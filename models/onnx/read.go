@@ -119,15 +119,19 @@ func Read(data []byte) (*nn.Model, Info, error) {
 	if mp.graph == nil {
 		return nil, Info{}, &FormatError{Msg: "the model has no graph"}
 	}
+	var digitnetOpset int64
 	for _, o := range mp.opsets {
-		if o.domain == "" || o.domain == "ai.onnx" {
+		switch o.domain {
+		case "", "ai.onnx":
 			info.Opset = o.version
+		case Domain:
+			digitnetOpset = o.version
 		}
 	}
 	if info.Opset < minOpset || info.Opset > maxOpset {
 		return nil, Info{}, unsupportedf("opset %d; digitnet reads opsets %d to %d of the default domain", info.Opset, minOpset, maxOpset)
 	}
-	r := &reader{g: mp.graph, opset: info.Opset, consts: map[string]*constant{}, shapes: map[string][]int64{}}
+	r := &reader{g: mp.graph, opset: info.Opset, digitnetOpset: digitnetOpset, consts: map[string]*constant{}, shapes: map[string][]int64{}}
 	m, err := r.read(&info)
 	if err != nil {
 		return nil, Info{}, err
@@ -149,11 +153,13 @@ const batch = math.MinInt64
 // reader walks a graph's nodes in order, following the one tensor that
 // carries the images (cur) from the input to the output.
 type reader struct {
-	g      *graphProto
-	opset  int64
-	net    *importer.Net
-	cur    string
-	consts map[string]*constant
+	g     *graphProto
+	opset int64
+	// digitnetOpset is the version of Domain the file imports.
+	digitnetOpset int64
+	net           *importer.Net
+	cur           string
+	consts        map[string]*constant
 	// shapes holds the shape computations of x.view(x.size(0), -1):
 	// values derived from Shape(cur), with batch for the batch size.
 	shapes map[string][]int64
@@ -455,8 +461,11 @@ func (a *attrs) done() error {
 
 // node handles one node.
 func (r *reader) node(n *nodeProto) error {
+	if n.domain == Domain && n.opType == DeskewOp {
+		return r.deskew(n)
+	}
 	if n.domain != "" && n.domain != "ai.onnx" {
-		return unsupportedf("operator domain %q; digitnet reads the default ONNX domain", n.domain)
+		return unsupportedf("operator domain %q; digitnet reads the default ONNX domain and %s's %s", n.domain, Domain, DeskewOp)
 	}
 	a, err := nodeAttrs(n)
 	if err != nil {
@@ -524,6 +533,23 @@ func (r *reader) node(n *nodeProto) error {
 	}
 	if err2 != nil {
 		return err2
+	}
+	r.cur = n.outputs[0]
+	return nil
+}
+
+// deskew reads digitnet's own Deskew node (see Domain). The file's
+// function body is not read: the operator's name and version say what it
+// computes.
+func (r *reader) deskew(n *nodeProto) error {
+	if err := deskewNode(n, r.digitnetOpset); err != nil {
+		return err
+	}
+	if n.inputs[0] != r.cur {
+		return unsupportedf("the node does not take the tensor digitnet follows (%q); digitnet reads a chain of operators", r.cur)
+	}
+	if err := r.add(nn.LayerSpec{Kind: nn.KindDeskew}, nil, nil); err != nil {
+		return err
 	}
 	r.cur = n.outputs[0]
 	return nil

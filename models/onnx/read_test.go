@@ -71,6 +71,16 @@ func TestReadRejects(t *testing.T) {
 		{"asymmetric strides", func(m *modelProto) { setAttr(findNode(m.graph, "Conv"), ints("strides", 1, 2)) }, "strides [1 2]", "unsupported"},
 		{"new opset", func(m *modelProto) { m.opsets[0].version = 99 }, "opset 99", "unsupported"},
 		{"other domain", func(m *modelProto) { findNode(m.graph, "Relu").domain = "com.microsoft" }, `domain "com.microsoft"`, "unsupported"},
+		{"deskew not first", func(m *modelProto) {
+			n := findNode(m.graph, "Relu")
+			n.opType, n.domain = DeskewOp, Domain
+			m.opsets = append(m.opsets, opsetID{domain: Domain, version: 1})
+		}, "must be the first layer", ""},
+		{"deskew of another version", func(m *modelProto) {
+			n := findNode(m.graph, "Relu")
+			n.opType, n.domain = DeskewOp, Domain
+			m.opsets = append(m.opsets, opsetID{domain: Domain, version: 2})
+		}, "ai.digitnet version 2", "unsupported"},
 		{"two inputs", func(m *modelProto) { m.graph.inputs = append(m.graph.inputs, m.graph.inputs[0]) }, "2 graph inputs", "unsupported"},
 		{"integer input", func(m *modelProto) { m.graph.inputs[0].elemType = dtInt64 }, "not a float32 tensor", "unsupported"},
 		{"dynamic height", func(m *modelProto) { m.graph.inputs[0].dims[2] = dim{param: "h"} }, "fixed sizes", "unsupported"},
@@ -199,7 +209,7 @@ func TestReadVariants(t *testing.T) {
 // or a model, never panic, and a model it returns must export and read back
 // as the same network.
 func FuzzRead(f *testing.F) {
-	for _, name := range []string{"tiny.golden.onnx"} {
+	for _, name := range []string{"tiny.golden.onnx", "tiny-deskew.golden.onnx"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

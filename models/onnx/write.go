@@ -31,7 +31,7 @@ const (
 // metadata_props, sorted by key.
 //
 // The graph is made of Conv, Relu, MaxPool, Flatten, Gemm, Mul, Add and
-// Softmax. nn's layouts become ONNX's: conv kernels (KH, KW, C, F) become
+// Softmax, and a model-local function for a deskew layer (see Domain). nn's layouts become ONNX's: conv kernels (KH, KW, C, F) become
 // (F, C, KH, KW), dense kernels (in, out) become Gemm's transposed
 // (out, in), and the rows of a dense layer after a flatten are reordered
 // from nn's (H, W, C) to ONNX's (C, H, W).
@@ -59,6 +59,10 @@ func exportModel(m *nn.Model, meta map[string]string) (*modelProto, error) {
 	for i, l := range spec.Layers {
 		last := i == len(spec.Layers)-1
 		switch l.Kind {
+		case nn.KindDeskew:
+			ex.node(DeskewOp, []string{ex.cur}, nil)
+			g.nodes[len(g.nodes)-1].domain = Domain
+			ex.deskew = deskewFunction(in.H, in.W)
 		case nn.KindNormalize:
 			ex.node("Mul", []string{ex.cur, ex.scalar(l.Scale)}, nil)
 			ex.node("Add", []string{ex.cur, ex.scalar(l.Shift)}, nil)
@@ -135,6 +139,11 @@ func exportModel(m *nn.Model, meta map[string]string) (*modelProto, error) {
 		graph:        g,
 		docString:    "Exported by digitnet: " + spec.String(),
 	}
+	if ex.deskew != nil {
+		mp.irVersion = functionIRVersion
+		mp.opsets = append(mp.opsets, opsetID{domain: Domain, version: domainVersion})
+		mp.functions = append(mp.functions, ex.deskew)
+	}
 	for _, k := range slices.Sorted(maps.Keys(meta)) {
 		mp.metadata = append(mp.metadata, keyValue{k, meta[k]})
 	}
@@ -147,6 +156,8 @@ type exporter struct {
 	cur   string   // the tensor the next node takes
 	chw   nn.Shape // the shape the last Flatten flattened, until a dense layer uses it
 	count int
+	// deskew is the function a Deskew node calls, if the model has one.
+	deskew *functionProto
 }
 
 func (ex *exporter) node(op string, inputs []string, attrs []attribute) {

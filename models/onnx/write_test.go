@@ -18,6 +18,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // as the same network.
 var roundTripSpecs = map[string]nn.Spec{
 	"tutorial": nn.Tutorial(),
+	// The embedded model's: a Deskew node and its function.
+	"deskewed": nn.Tutorial().Deskewed(),
 	// ONNX stores the normalisation in float32, as nn computes it.
 	"padded": {Input: [3]int{28, 28, 1}, Layers: []nn.LayerSpec{
 		{Kind: nn.KindNormalize, Scale: float64(float32(1 / 0.3081)), Shift: float64(float32(-0.1307 / 0.3081))},
@@ -99,38 +101,41 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestWriteGolden pins the exported bytes of a tiny model: a change to the
-// writer shows up as a diff to review (go test -update rewrites it).
+// TestWriteGolden pins the exported bytes of tiny models: a change to the
+// writer shows up as a diff to review (go test -update rewrites them).
 func TestWriteGolden(t *testing.T) {
-	spec := nn.Spec{Input: [3]int{4, 4, 1}, Layers: []nn.LayerSpec{
+	tiny := nn.Spec{Input: [3]int{4, 4, 1}, Layers: []nn.LayerSpec{
 		{Kind: nn.KindNormalize, Scale: 2, Shift: -1},
 		{Kind: nn.KindConv2D, Filters: 2, Size: 3, Pad: nn.Padding{Top: 1, Bottom: 1, Left: 1, Right: 1}, Activation: nn.ActReLU},
 		{Kind: nn.KindMaxPool2D, Size: 2},
 		{Kind: nn.KindFlatten},
 		{Kind: nn.KindDense, Units: 3, Activation: nn.ActSoftmax},
 	}}
-	m, err := nn.New(spec, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range m.Params {
-		m.Params[i] = float32(i%7) / 8
-	}
-	var buf bytes.Buffer
-	if err := Write(&buf, m, map[string]string{"test_accuracy": "0.99"}); err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "tiny.golden.onnx")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+	deskewed := nn.Spec{Input: [3]int{4, 4, 1}, Layers: tiny.Layers[1:]}.Deskewed()
+	for golden, spec := range map[string]nn.Spec{"tiny.golden.onnx": tiny, "tiny-deskew.golden.onnx": deskewed} {
+		m, err := nn.New(spec, 1)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("export of the tiny model differs from %s (%d bytes, golden %d); run go test -update and review", golden, buf.Len(), len(want))
+		for i := range m.Params {
+			m.Params[i] = float32(i%7) / 8
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, m, map[string]string{"test_accuracy": "0.99"}); err != nil {
+			t.Fatal(err)
+		}
+		golden = filepath.Join("testdata", golden)
+		if *update {
+			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("export of %s differs from %s (%d bytes, golden %d); run go test -update and review", spec, golden, buf.Len(), len(want))
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"digitnet/models"
+	"digitnet/nn"
 )
 
 // TestTrainChecksOutFirst checks that train refuses a bad --out, --log or
@@ -228,6 +229,9 @@ func TestRecipeIsTheEmbeddedModels(t *testing.T) {
 	}
 	if tr.Augment {
 		want["--augment"] = ""
+	}
+	if l := m.Net.Spec().Layers; l[0].Kind == nn.KindDeskew {
+		want["--deskew"] = ""
 	}
 	for flag, v := range want {
 		if v == "0" {

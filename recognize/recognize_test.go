@@ -149,7 +149,7 @@ func TestBadInput(t *testing.T) {
 
 func TestInfo(t *testing.T) {
 	info := defaultRecognizer(t).Info()
-	if info.Parameters != 225034 || len(info.Architecture) != 8 || info.TestAccuracy < 0.9 {
+	if info.Parameters != 225034 || len(info.Architecture) != 9 || info.TestAccuracy < 0.9 {
 		t.Errorf("info %+v", info)
 	}
 	if info.Training == nil || info.Training.Epochs == 0 {

@@ -45,12 +45,12 @@ type Doubt struct {
 // DefaultDoubt is the Doubt a Recognizer uses unless told otherwise.
 var DefaultDoubt = Doubt{
 	MinConfidence:  0.7,
-	MinMargin:      0.2,
+	MinMargin:      0.45,
 	MaxPieces:      10,
 	MaxHoles:       3,
 	MaxFill:        0.65,
 	MaxStray:       0.35,
-	MaxHeightRatio: 1.4,
+	MaxHeightRatio: 1.3,
 }
 
 // Judge says whether the reading of one digit, with the model's

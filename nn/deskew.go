@@ -20,16 +20,19 @@ import "math"
 // Each row is resampled by linear interpolation, zero outside the image,
 // so rows keep their ink and the centre of ink stays where MNIST's
 // preparation put it.
+//
+// The constants are exported for package onnx, whose export computes the
+// same shear with ONNX operators.
 const (
-	// deskewShare is the share of the full shear applied.
-	deskewShare = 0.5
-	// deskewMaxSlant bounds the full shear: a horizontal stroke has
+	// DeskewShare is the share of the full shear applied.
+	DeskewShare float32 = 0.5
+	// DeskewMaxSlant bounds the full shear: a horizontal stroke has
 	// almost no vertical spread, and its alpha, a ratio of two tiny
 	// moments, would shear it off the image.
-	deskewMaxSlant = 1
-	// deskewEps stands in for a zero mass or vertical spread (a blank
+	DeskewMaxSlant float32 = 1
+	// DeskewEps stands in for a zero mass or vertical spread (a blank
 	// image, one row of ink), which leaves the image as it is.
-	deskewEps = 1e-6
+	DeskewEps float32 = 1e-6
 )
 
 // deskew is the parameter-free layer of KindDeskew. It only runs first, on
@@ -67,7 +70,7 @@ func Deskew(dst, src []float32, h, w int) {
 			sy += v * float32(y)
 		}
 	}
-	m = max(m, deskewEps)
+	m = max(m, DeskewEps)
 	cx, cy := sx/m, sy/m
 	var sxy, syy float32
 	for y := range h {
@@ -77,7 +80,7 @@ func Deskew(dst, src []float32, h, w int) {
 			syy += v * dy * dy
 		}
 	}
-	alpha := deskewShare * min(max(sxy/max(syy, deskewEps), -deskewMaxSlant), deskewMaxSlant)
+	alpha := DeskewShare * min(max(sxy/max(syy, DeskewEps), -DeskewMaxSlant), DeskewMaxSlant)
 	for y := range h {
 		row, out := src[y*w:(y+1)*w], dst[y*w:(y+1)*w]
 		shift := alpha * (float32(y) - cy)

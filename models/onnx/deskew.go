@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"digitnet/nn"
 )
 
 // A deskew layer (nn.KindDeskew) is exported as one node, Deskew in the
@@ -41,10 +43,7 @@ func (f *functionProto) marshal(e *encoder) {
 	}
 	e.string(8, f.docString)
 	for _, o := range f.opsets {
-		e.message(9, func(e *encoder) {
-			e.string(1, o.domain)
-			e.varint(2, o.version)
-		})
+		e.message(9, o.marshal)
 	}
 	e.string(10, f.domain)
 }
@@ -56,8 +55,9 @@ func (f *functionProto) marshal(e *encoder) {
 func deskewFunction(h, w int) *functionProto {
 	f := &functionProto{
 		name: DeskewOp, domain: Domain,
-		docString: "Shears each image along x about its centre of ink, halfway to making its ink's principal axis upright: " +
-			"x' = x + 0.5*clip(cov(x,y)/var(y), -1, 1)*(y - cy), by linear interpolation, zero outside (digitnet's nn.Deskew).",
+		docString: fmt.Sprintf("Shears each image along x about its centre of ink, halfway to making its ink's principal axis upright: "+
+			"x' = x + %g*clip(cov(x,y)/var(y), -%g, %g)*(y - cy), by linear interpolation, zero outside (digitnet's nn.Deskew).",
+			nn.DeskewShare, nn.DeskewMaxSlant, nn.DeskewMaxSlant),
 		inputs: []string{"X"}, outputs: []string{"Y"},
 		opsets: []opsetID{{version: Opset}},
 	}
@@ -92,11 +92,11 @@ func deskewFunction(h, w int) *functionProto {
 	floats("xs", []int64{1, 1, 1, int64(w)}, count(w)...)
 	floats("ys", []int64{1, 1, int64(h), 1}, count(h)...)
 	floats("js", []int64{int64(w)}, count(w)...)
-	floats("eps", nil, 1e-6)
+	floats("eps", nil, nn.DeskewEps)
 	floats("one", nil, 1)
-	floats("lo", nil, -1)
-	floats("hi", nil, 1)
-	floats("share", nil, 0.5)
+	floats("lo", nil, -nn.DeskewMaxSlant)
+	floats("hi", nil, nn.DeskewMaxSlant)
+	floats("share", nil, nn.DeskewShare)
 	int64s("hw", 2, 3)
 	int64s("last", 4)
 	// moment sums X times the factors a and b over each image (keepdims
@@ -133,13 +133,21 @@ func deskewFunction(h, w int) *functionProto {
 	return f
 }
 
-// deskewNode checks a Deskew node of the file being read.
-func deskewNode(n *nodeProto, version int64) error {
-	if version != domainVersion {
-		return unsupportedf("%s version %d; digitnet reads version %d", Domain, version, domainVersion)
+// deskew reads digitnet's own Deskew node. The file's function body is
+// not read: the operator's name and version say what it computes.
+func (r *reader) deskew(n *nodeProto) error {
+	if r.digitnetOpset != domainVersion {
+		return unsupportedf("%s version %d; digitnet reads version %d", Domain, r.digitnetOpset, domainVersion)
 	}
 	if len(n.inputs) != 1 || len(n.outputs) != 1 || len(n.attrs) != 0 {
 		return &FormatError{Msg: fmt.Sprintf("%s takes one input and gives one output, without attributes", DeskewOp)}
 	}
+	if n.inputs[0] != r.cur {
+		return r.offChain()
+	}
+	if err := r.add(nn.LayerSpec{Kind: nn.KindDeskew}, nil, nil); err != nil {
+		return err
+	}
+	r.cur = n.outputs[0]
 	return nil
 }

@@ -589,10 +589,7 @@ func (m *modelProto) marshal() []byte {
 		e.message(7, m.graph.marshal)
 	}
 	for _, o := range m.opsets {
-		e.message(8, func(e *encoder) {
-			e.string(1, o.domain)
-			e.varint(2, o.version)
-		})
+		e.message(8, o.marshal)
 	}
 	for _, kv := range m.metadata {
 		e.message(14, func(e *encoder) {
@@ -604,6 +601,11 @@ func (m *modelProto) marshal() []byte {
 		e.message(25, f.marshal)
 	}
 	return e.b
+}
+
+func (o opsetID) marshal(e *encoder) {
+	e.string(1, o.domain)
+	e.varint(2, o.version)
 }
 
 func (g *graphProto) marshal(e *encoder) {

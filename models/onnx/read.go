@@ -482,7 +482,7 @@ func (r *reader) node(n *nodeProto) error {
 	// From here on the node must take the images as its data input.
 	data := slices.Index(n.inputs, r.cur)
 	if data < 0 {
-		return unsupportedf("the node does not take the tensor digitnet follows (%q); digitnet reads a chain of operators", r.cur)
+		return r.offChain()
 	}
 	if len(n.outputs) == 0 || n.outputs[0] == "" {
 		return &FormatError{Msg: "the node has no output"}
@@ -538,21 +538,10 @@ func (r *reader) node(n *nodeProto) error {
 	return nil
 }
 
-// deskew reads digitnet's own Deskew node (see Domain). The file's
-// function body is not read: the operator's name and version say what it
-// computes.
-func (r *reader) deskew(n *nodeProto) error {
-	if err := deskewNode(n, r.digitnetOpset); err != nil {
-		return err
-	}
-	if n.inputs[0] != r.cur {
-		return unsupportedf("the node does not take the tensor digitnet follows (%q); digitnet reads a chain of operators", r.cur)
-	}
-	if err := r.add(nn.LayerSpec{Kind: nn.KindDeskew}, nil, nil); err != nil {
-		return err
-	}
-	r.cur = n.outputs[0]
-	return nil
+// offChain reports a node that does not take the tensor the reader
+// follows.
+func (r *reader) offChain() error {
+	return unsupportedf("the node does not take the tensor digitnet follows (%q); digitnet reads a chain of operators", r.cur)
 }
 
 // oneOutput checks that only the node's first output is used.

@@ -31,7 +31,8 @@ const (
 // metadata_props, sorted by key.
 //
 // The graph is made of Conv, Relu, MaxPool, Flatten, Gemm, Mul, Add and
-// Softmax, and a model-local function for a deskew layer (see Domain). nn's layouts become ONNX's: conv kernels (KH, KW, C, F) become
+// Softmax, and a model-local function for a deskew layer (see Domain).
+// nn's layouts become ONNX's: conv kernels (KH, KW, C, F) become
 // (F, C, KH, KW), dense kernels (in, out) become Gemm's transposed
 // (out, in), and the rows of a dense layer after a flatten are reordered
 // from nn's (H, W, C) to ONNX's (C, H, W).

@@ -88,8 +88,10 @@ func TestONNXExportRoundTrip(t *testing.T) {
 // and strict shape inference on the exported embedded model: its output
 // must come out as (N, 10) with N the dynamic batch.
 func TestONNXExportChecker(t *testing.T) {
+	// -I: isolated, so that this package's onnx/ folder (Go code) in the
+	// working directory is not imported as the onnx package.
 	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import onnx").Run(); err != nil {
+	if err := exec.Command(python, "-I", "-c", "import onnx.checker").Run(); err != nil {
 		testenv.Missing(t, "Debian's python3-onnx is needed (apt-get install python3-onnx): %v", err)
 	}
 	_, data := exportDefault(t)
@@ -107,7 +109,7 @@ def dims(v):
     return [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
 print(m.opset_import[0].version, dims(inferred.graph.input[0]), dims(inferred.graph.output[0]))
 `
-	out, err := exec.Command(python, "-c", script, path).CombinedOutput()
+	out, err := exec.Command(python, "-I", "-c", script, path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("onnx checker: %v\n%s", err, out)
 	}

@@ -2,6 +2,7 @@ package imgproc
 
 import (
 	"image"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -137,6 +138,25 @@ func TestPool(t *testing.T) {
 			if want := sum[i] / n[i]; got.p[i] != want {
 				t.Errorf("%dx%d b=%d: cell %d = %v, want %v", c.w, c.h, c.b, i, got.p[i], want)
 			}
+		}
+	}
+}
+
+func TestBoxBlur3(t *testing.T) {
+	// Two 9s, one in a corner: there the window holds four values, on an
+	// edge six, inside nine.
+	pl := newPlane(4, 3)
+	pl.p[0] = 9
+	pl.p[1*4+2] = 9
+	got := boxBlur3(pl).p
+	want := []float32{
+		2.25, 3, 1.5, 2.25,
+		1.5, 2, 1, 1.5,
+		0, 1.5, 1.5, 2.25,
+	}
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+			t.Fatalf("boxBlur3 = %v, want %v", got, want)
 		}
 	}
 }

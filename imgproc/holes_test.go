@@ -148,3 +148,24 @@ func TestStrokeWidthMatchesNeighbours(t *testing.T) {
 		}
 	}
 }
+
+// TestPiecesMatchesComponents checks pieces against the flood fill of
+// components on random masks of every density.
+func TestPiecesMatchesComponents(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for k := range 3000 {
+		w, h := 1+r.IntN(30), 1+r.IntN(30)
+		mask := make([]bool, w*h)
+		pl := newPlane(w, h)
+		p := r.Float64()
+		for i := range mask {
+			if mask[i] = r.Float64() < p; mask[i] {
+				pl.p[i] = 1
+			}
+		}
+		_, comps := components(pl, 0.5)
+		if got := pieces(mask, w, h); got != len(comps) {
+			t.Fatalf("case %d (%dx%d): pieces %d, want %d", k, w, h, got, len(comps))
+		}
+	}
+}

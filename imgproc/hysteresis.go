@@ -26,24 +26,12 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 	w, h := ink.w, ink.h
 	seen := make([]bool, len(ink.p))
 	widths := make([]float64, len(comps)+1) // stroke width by label, once needed
-	var parent []int32                      // union-find over labels, once a bridge is found
-	find := func(a int32) int32 {
-		for parent[a] != a {
-			parent[a] = parent[parent[a]]
-			a = parent[a]
-		}
-		return a
-	}
+	var parent forest                       // union-find over labels, once a bridge is found
 	join := func(a, b int32) {
 		if parent == nil {
-			parent = make([]int32, len(comps)+1)
-			for i := range parent {
-				parent[i] = int32(i)
-			}
+			parent = identity(len(comps) + 1)
 		}
-		if a, b = find(a), find(b); a != b {
-			parent[max(a, b)] = min(a, b)
-		}
+		parent.union(a, b)
 	}
 	width := func(l int32) float64 {
 		if widths[l] == 0 {
@@ -145,7 +133,7 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 	if parent == nil {
 		return comps
 	}
-	return mergeComponents(labels, comps, find)
+	return mergeComponents(labels, comps, parent.find)
 }
 
 // mergeComponents folds each component into the one root gives for its

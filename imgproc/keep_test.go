@@ -360,3 +360,21 @@ func TestFaintStepsBridge(t *testing.T) {
 		t.Errorf("components hold %d pixels, want %d (the strong ones and the 4 bridging)", area, want)
 	}
 }
+
+// TestNoisyPhotoStaysOneStroke: a dim phone photo of grey paper, whose
+// sensor noise is about a tenth of the ink's contrast. Thresholded as it
+// was, the thick strokes of its 6 came out riddled with pinholes: 460
+// closed loops and 21 pieces, so the reading, right, was flagged as not a
+// digit. Smoothed first, they are solid.
+func TestNoisyPhotoStaysOneStroke(t *testing.T) {
+	gs, err := Segment(loadTestdata(t, "noisy-photo-6.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 1 {
+		t.Fatalf("%d glyphs, want one digit", len(gs))
+	}
+	if s := gs[0].Signals; s.Holes != 1 || s.Pieces != 1 {
+		t.Errorf("signals %+v: want the 6's one loop in one piece", s)
+	}
+}

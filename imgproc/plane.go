@@ -217,6 +217,39 @@ func medianFilter(pl plane, r int) plane {
 	return out
 }
 
+// boxBlur3 returns the mean of each value's 3x3 square, clipped at the
+// edges (a corner averages four values).
+func boxBlur3(pl plane) plane {
+	w, h := pl.w, pl.h
+	rows := newPlane(w, h)
+	for y := range h {
+		src, dst := pl.p[y*w:(y+1)*w], rows.p[y*w:(y+1)*w]
+		for x := range w {
+			lo, hi := max(x-1, 0), min(x+1, w-1)
+			var s float32
+			for _, v := range src[lo : hi+1] {
+				s += v
+			}
+			dst[x] = s / float32(hi-lo+1)
+		}
+	}
+	out := newPlane(w, h)
+	for y := range h {
+		lo, hi := max(y-1, 0), min(y+1, h-1)
+		dst := out.p[y*w : (y+1)*w]
+		for yy := lo; yy <= hi; yy++ {
+			for x, v := range rows.p[yy*w : (yy+1)*w] {
+				dst[x] += v
+			}
+		}
+		n := float32(hi - lo + 1)
+		for x := range dst {
+			dst[x] /= n
+		}
+	}
+	return out
+}
+
 // minOf and maxOf return the least and greatest of a non-empty p. Planes
 // hold no NaN, so plain comparisons do, several times faster than
 // slices.Min and slices.Max, which must propagate NaN.

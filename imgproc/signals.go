@@ -56,19 +56,16 @@ func (a *analysis) signals(gs []group) []Signals {
 		w, h := box.Dx(), box.Dy()
 		mask := make([]bool, w*h)
 		var ink int
-		pieces := make(map[int32]bool)
 		for y := range h {
 			for x := range w {
-				l := a.labels[(box.Min.Y+y)*a.ink.w+box.Min.X+x]
-				if in[l] {
+				if in[a.labels[(box.Min.Y+y)*a.ink.w+box.Min.X+x]] {
 					mask[y*w+x] = true
 					ink++
-					pieces[l] = true
 				}
 			}
 		}
 		out[k] = Signals{
-			Pieces: len(pieces),
+			Pieces: pieces(mask, w, h),
 			Holes:  holes(mask, w, h, minHole(mask, w, h)),
 			Fill:   float64(ink) / float64(max(1, w*h)),
 			Aspect: float64(w) / float64(max(1, h)),
@@ -76,6 +73,49 @@ func (a *analysis) signals(gs []group) []Signals {
 		}
 	}
 	return out
+}
+
+// pieces counts the 8-connected regions of mask (w x h). It counts the
+// glyph's ink as drawn, not the components it was labelled as: faint ink
+// that hysteresis gave to one component can join it to another without
+// merging their labels, as it does all over a thick, noisy stroke.
+func pieces(mask []bool, w, h int) int {
+	labels := make([]int32, len(mask))
+	parent := forest{0}
+	for y := range h {
+		for x := range w {
+			i := y*w + x
+			if !mask[i] {
+				continue
+			}
+			// The neighbours already visited: left, and the three above.
+			var l int32
+			for _, d := range [4][2]int{{-1, 0}, {-1, -1}, {0, -1}, {1, -1}} {
+				nx, ny := x+d[0], y+d[1]
+				if nx < 0 || ny < 0 || nx >= w {
+					continue
+				}
+				if m := labels[ny*w+nx]; m != 0 {
+					if l == 0 {
+						l = m
+					} else {
+						parent.union(l, m)
+					}
+				}
+			}
+			if l == 0 {
+				l = parent.add()
+			}
+			labels[i] = l
+		}
+	}
+	n := 0
+	for k := 1; k < len(parent); k++ {
+		if parent[k] == int32(k) {
+			n++
+		}
+	}
+	return n
 }
 
 // minHole is the least area of a hole that counts: about a stroke width
@@ -94,17 +134,8 @@ func holes(mask []bool, w, h, least int) int {
 	// every background pixel gives, at a fraction of the cost (a flood
 	// fill pushed and popped every pixel of the glyph's box).
 	labels := make([]int32, len(mask))
-	parent := []int32{0}
-	var area []int
-	var border []bool
-	area, border = append(area, 0), append(border, false)
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	parent := forest{0}
+	area, border := []int{0}, []bool{false}
 	for y := range h {
 		row := y * w
 		for x := range w {
@@ -120,17 +151,14 @@ func holes(mask []bool, w, h, least int) int {
 				// labels skip the union.
 				l = labels[i-1]
 				if u := labels[i-w]; u != l {
-					if a, b := find(l), find(u); a != b {
-						parent[max(a, b)] = min(a, b)
-					}
+					parent.union(l, u)
 				}
 			case left:
 				l = labels[i-1]
 			case up:
 				l = labels[i-w]
 			default:
-				l = int32(len(parent))
-				parent = append(parent, l)
+				l = parent.add()
 				area, border = append(area, 0), append(border, false)
 			}
 			labels[i] = l
@@ -141,7 +169,7 @@ func holes(mask []bool, w, h, least int) int {
 		}
 	}
 	for k := len(parent) - 1; k > 0; k-- {
-		if r := find(int32(k)); r != int32(k) {
+		if r := parent.find(int32(k)); r != int32(k) {
 			area[r] += area[k]
 			border[r] = border[r] || border[k]
 		}

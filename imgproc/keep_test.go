@@ -378,3 +378,39 @@ func TestNoisyPhotoStaysOneStroke(t *testing.T) {
 		t.Errorf("signals %+v: want the 6's one loop in one piece", s)
 	}
 }
+
+// TestSegmentOffersJoinedPieces: digits whose stroke broke into two
+// pieces a gap apart (a thin 8, a dotted 8 from a drawing app, a 5 whose
+// cap was lifted off) were read as the numbers 87, 83 and 54. Whether two
+// close pieces are one digit or two is for the model to say, so Segment
+// offers them joined as well; digits side by side, wider together than a
+// digit, are not offered.
+func TestSegmentOffersJoinedPieces(t *testing.T) {
+	for _, file := range []string{"broken-eight.png", "dotted-eight.png", "lifted-cap-five.jpg"} {
+		t.Run(file, func(t *testing.T) {
+			gs, err := Segment(loadTestdata(t, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(gs) != 2 || gs[0].Joined == nil {
+				t.Fatalf("%d glyphs, the first joined to the next: %v; want two pieces offered joined", len(gs), len(gs) > 0 && gs[0].Joined != nil)
+			}
+			if want := gs[0].Box.Union(gs[1].Box); gs[0].Joined.Box != want {
+				t.Errorf("joined box %v, want %v around both pieces", gs[0].Joined.Box, want)
+			}
+			if gs[1].Joined != nil {
+				t.Error("the last glyph has nothing to join")
+			}
+		})
+	}
+	two := paper(400, 200)
+	pen(two, 10, 20, [2]float64{100, 40}, [2]float64{100, 160}) // 1
+	pen(two, 10, 20, arcPoints(270, 100, 55, 0, 2*math.Pi)...)  // 0
+	gs, err := Segment(two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 2 || gs[0].Joined != nil {
+		t.Errorf("\"10\": %d glyphs, first offered joined %v; want two apart", len(gs), len(gs) > 0 && gs[0].Joined != nil)
+	}
+}

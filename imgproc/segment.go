@@ -17,6 +17,12 @@ type Glyph struct {
 	Image *image.Gray
 	// Signals are what preparation saw of the glyph.
 	Signals Signals
+	// Joined, when not nil, is this glyph and the next one prepared as one
+	// digit: they are close and together shaped like one digit, so they
+	// may be the pieces of one (a 5 with its cap lifted off, an 8 whose
+	// stroke broke) as much as two digits. Segment cannot tell; a reader
+	// can, by what its model makes of each (see recognize).
+	Joined *Glyph
 }
 
 // Segment splits an image of digits written side by side (a number such as
@@ -34,20 +40,60 @@ func Segment(img image.Image) ([]Glyph, error) {
 	if len(groups) == 0 {
 		return nil, fmt.Errorf("%w: only specks or lines", ErrNoInk)
 	}
-	glyphs := make([]Glyph, 0, len(groups))
+	glyphs := make([]Glyph, len(groups))
 	signals := a.signals(groups)
 	for k, g := range groups {
-		keep := make([]bool, len(a.comps)+1)
-		for _, i := range g.members {
-			keep[i+1] = true
-		}
-		out, err := a.render(keep, g.box)
+		out, err := a.glyph(g, signals[k], img.Bounds())
 		if err != nil {
 			return nil, err
 		}
-		glyphs = append(glyphs, Glyph{Box: a.toSource(g.box, img.Bounds()), Image: out, Signals: signals[k]})
+		glyphs[k] = out
+	}
+	for k := 0; k+1 < len(groups); k++ {
+		j, ok := joinable(groups[k], groups[k+1])
+		if !ok {
+			continue
+		}
+		s := a.signals([]group{j})[0]
+		s.Stray = signals[k].Stray // the image's, whatever it is read as
+		out, err := a.glyph(j, s, img.Bounds())
+		if err != nil {
+			return nil, err
+		}
+		glyphs[k].Joined = &out
 	}
 	return glyphs, nil
+}
+
+// glyph renders group g.
+func (a *analysis) glyph(g group, s Signals, bounds image.Rectangle) (Glyph, error) {
+	keep := make([]bool, len(a.comps)+1)
+	for _, i := range g.members {
+		keep[i+1] = true
+	}
+	out, err := a.render(keep, g.box)
+	if err != nil {
+		return Glyph{}, err
+	}
+	return Glyph{Box: a.toSource(g.box, bounds), Image: out, Signals: s}, nil
+}
+
+// joinable returns neighbouring groups l and r as one, and whether they
+// could be one digit: no further apart than 40% of their joint height,
+// and together at most 1.25 times as wide as tall (a digit's pieces make
+// a digit's shape; two digits side by side are wider, unless one is a 1).
+func joinable(l, r group) (group, bool) {
+	box := l.box.Union(r.box)
+	if rectDistance(l.box, r.box)*10 > box.Dy()*4 || box.Dx()*4 > box.Dy()*5 {
+		return group{}, false
+	}
+	members := slices.Clone(l.members)
+	for _, m := range r.members { // split parts of one component share it
+		if !slices.Contains(members, m) {
+			members = append(members, m)
+		}
+	}
+	return group{members: members, box: box}, true
 }
 
 // DecodeSegment reads an image as Decode does and splits it as Segment

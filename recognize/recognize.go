@@ -124,19 +124,40 @@ func (r *Recognizer) readGlyphs(glyphs []imgproc.Glyph) (Reading, error) {
 	if len(glyphs) == 0 { // Segment reports no ink as an error; be sure.
 		return Reading{}, ErrNoInk
 	}
-	inputs := make([]*image.Gray, len(glyphs))
-	signals := make([]imgproc.Signals, len(glyphs))
-	for i, g := range glyphs {
-		inputs[i], signals[i] = g.Image, g.Signals
+	// One batch: the glyphs, then the pairs that may be one digit.
+	var inputs []*image.Gray
+	var signals []imgproc.Signals
+	var boxes []image.Rectangle
+	add := func(g imgproc.Glyph) {
+		inputs, signals, boxes = append(inputs, g.Image), append(signals, g.Signals), append(boxes, g.Box)
+	}
+	for _, g := range glyphs {
+		add(g)
+	}
+	for _, g := range glyphs {
+		if g.Joined != nil {
+			add(*g.Joined)
+		}
 	}
 	digits, err := r.classify(inputs, signals)
 	if err != nil {
 		return Reading{}, err
 	}
 	for i := range digits {
-		digits[i].Box = boxOf(glyphs[i].Box)
+		digits[i].Box = boxOf(boxes[i])
 	}
-	return r.doubt.Combine(digits), nil
+	var joined []*Digit
+	if len(digits) > len(glyphs) {
+		joined = make([]*Digit, len(glyphs))
+		k := len(glyphs)
+		for i, g := range glyphs {
+			if g.Joined != nil {
+				joined[i] = &digits[k]
+				k++
+			}
+		}
+	}
+	return r.doubt.Combine(r.doubt.JoinPieces(digits[:len(glyphs)], joined)), nil
 }
 
 // Doubt returns the limits past which Read calls a reading uncertain.

@@ -10,6 +10,8 @@ import (
 	"image/draw"
 	"image/png"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	xdraw "golang.org/x/image/draw"
@@ -206,4 +208,27 @@ func strokePNG(w, h, x, y0, y1, width int) []byte {
 		panic(err)
 	}
 	return buf.Bytes()
+}
+
+// TestReadJoinsBrokenDigits: digits whose stroke broke into two pieces
+// were read as numbers ("87", "83", "54"); read with the pieces joined,
+// they are the one digit they are.
+func TestReadJoinsBrokenDigits(t *testing.T) {
+	rec := defaultRecognizer(t)
+	for file, want := range map[string]int{"broken-eight.png": 8, "dotted-eight.png": 8, "lifted-cap-five.jpg": 5} {
+		t.Run(file, func(t *testing.T) {
+			f, err := os.Open(filepath.Join("..", "imgproc", "testdata", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			r, err := rec.Read(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Number != "" || r.Digit.Digit != want {
+				t.Errorf("read %q (digit %d, %.3f), want the digit %d", r.Number, r.Digit.Digit, r.Confidence, want)
+			}
+		})
+	}
 }

@@ -45,7 +45,7 @@ type Doubt struct {
 // DefaultDoubt is the Doubt a Recognizer uses unless told otherwise.
 var DefaultDoubt = Doubt{
 	MinConfidence:  0.7,
-	MinMargin:      0.45,
+	MinMargin:      0.5,
 	MaxPieces:      10,
 	MaxHoles:       3,
 	MaxFill:        0.65,

@@ -150,11 +150,25 @@ func prepare(path string, lim imgproc.Limits) (*imgproc.Glyph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(glyphs) != 1 {
+	g, ok := oneDigit(glyphs)
+	if !ok {
 		return nil, fmt.Errorf("%w (found %d)", ErrSeveralDigits, len(glyphs))
 	}
-	if b := glyphs[0].Image.Bounds(); b.Dx() != imgproc.Size || b.Dy() != imgproc.Size {
+	if b := g.Image.Bounds(); b.Dx() != imgproc.Size || b.Dy() != imgproc.Size {
 		return nil, fmt.Errorf("samples: prepared as %dx%d, want %dx%d", b.Dx(), b.Dy(), imgproc.Size, imgproc.Size)
 	}
-	return &glyphs[0], nil
+	return g, nil
+}
+
+// oneDigit returns the one digit of a sample: its one glyph, or two glyphs
+// that preparation offered as possibly one (imgproc.Glyph.Joined). A
+// sample is labelled as one digit, so a 5 with its cap lifted off is one.
+func oneDigit(glyphs []imgproc.Glyph) (*imgproc.Glyph, bool) {
+	switch {
+	case len(glyphs) == 1:
+		return &glyphs[0], true
+	case len(glyphs) == 2 && glyphs[0].Joined != nil:
+		return glyphs[0].Joined, true
+	}
+	return nil, false
 }

@@ -165,7 +165,7 @@ func check(r io.Reader, lim imgproc.Limits) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if len(glyphs) != 1 {
+	if _, ok := oneDigit(glyphs); !ok {
 		return nil, "", fmt.Errorf("%w (found %d)", ErrSeveralDigits, len(glyphs))
 	}
 	return data, format, nil

@@ -388,3 +388,24 @@ func ExampleStore() {
 	// counts [0 0 0 0 0 0 0 1 0 0]
 	// 1 sample of 28x28
 }
+
+// TestAddBrokenDigit: a 5 whose cap was lifted off is two marks, offered
+// joined as one digit by preparation. Labelled 5, it is one sample, not
+// "several digits", and Load prepares it as that one digit.
+func TestAddBrokenDigit(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "imgproc", "testdata", "lifted-cap-five.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, samples.Options{})
+	if _, err := s.Add(5, bytes.NewReader(data)); err != nil {
+		t.Fatalf("Add: %v", err)
+	}
+	set, err := samples.Load(context.Background(), s.Dir(), recognize.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Data.N != 1 || set.PerLabel() != [10]int{5: 1} {
+		t.Errorf("loaded %d samples, per label %v; want one 5", set.Data.N, set.PerLabel())
+	}
+}

@@ -20,6 +20,9 @@ type Glyph struct {
 	Input   [784]byte // what the model sees: 28x28, white on black
 	Box     image.Rectangle
 	Signals imgproc.Signals
+	// Joined is this glyph and the next as one, when preparation offered
+	// them as possibly one digit (imgproc.Glyph.Joined).
+	Joined *Glyph
 }
 
 // Prepared is a sample after decoding and preparation: what the model and
@@ -84,7 +87,13 @@ func Prepare(set string, split Split, n int, test *mnist.Set, cache string) ([]P
 
 // cacheVersion changes when a set or the preparation changes what a
 // cached file would hold.
-var cacheVersion = map[string]int{StyleSet: 9, NonDigitSet: 8, UserSet: 8, StripSet: 8}
+var cacheVersion = map[string]int{StyleSet: 12, NonDigitSet: 11, UserSet: 11, StripSet: 11}
+
+func glyphOf(g imgproc.Glyph) Glyph {
+	out := Glyph{Box: g.Box, Signals: g.Signals}
+	copy(out.Input[:], g.Image.Pix)
+	return out
+}
 
 func prepareOne(set string, split Split, n int, test *mnist.Set, i int) (Prepared, error) {
 	s, err := At(set, split, n, test, i)
@@ -98,9 +107,11 @@ func prepareOne(set string, split Split, n int, test *mnist.Set, i int) (Prepare
 		return p, nil
 	}
 	for _, g := range glyphs {
-		var in [784]byte
-		copy(in[:], g.Image.Pix)
-		p.Glyphs = append(p.Glyphs, Glyph{Input: in, Box: g.Box, Signals: g.Signals})
+		p.Glyphs = append(p.Glyphs, glyphOf(g))
+		if g.Joined != nil {
+			j := glyphOf(*g.Joined)
+			p.Glyphs[len(p.Glyphs)-1].Joined = &j
+		}
 	}
 	return p, nil
 }

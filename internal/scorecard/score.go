@@ -14,13 +14,28 @@ type Predictor interface {
 	Predict(x []float32, n int, probs []float32) error
 }
 
-// Classify runs m on every glyph of ps and returns the probabilities,
-// glyph by glyph, sample by sample.
+// inputs returns the glyphs of p that a reader runs its model on: each
+// glyph, then each joined pair, in order.
+func (p Prepared) inputs() []*[784]byte {
+	var in []*[784]byte
+	for i := range p.Glyphs {
+		in = append(in, &p.Glyphs[i].Input)
+	}
+	for _, g := range p.Glyphs {
+		if g.Joined != nil {
+			in = append(in, &g.Joined.Input)
+		}
+	}
+	return in
+}
+
+// Classify runs m on every glyph of ps, and on each joined pair, and
+// returns the probabilities sample by sample, in the order of inputs.
 func Classify(m Predictor, ps []Prepared) ([][][10]float32, error) {
 	var x []float32
 	for _, p := range ps {
-		for _, g := range p.Glyphs {
-			for _, v := range g.Input {
+		for _, in := range p.inputs() {
+			for _, v := range in {
 				x = append(x, float32(v)/255)
 			}
 		}
@@ -33,8 +48,8 @@ func Classify(m Predictor, ps []Prepared) ([][][10]float32, error) {
 	out := make([][][10]float32, len(ps))
 	k := 0
 	for i, p := range ps {
-		out[i] = make([][10]float32, len(p.Glyphs))
-		for j := range p.Glyphs {
+		out[i] = make([][10]float32, len(p.inputs()))
+		for j := range out[i] {
 			copy(out[i][j][:], probs[10*k:])
 			k++
 		}
@@ -57,13 +72,27 @@ func Read(p Prepared, probs [][10]float32, d recognize.Doubt) Reading {
 	if p.Err != "" || len(p.Glyphs) == 0 {
 		return Reading{Err: true}
 	}
-	digits := make([]recognize.Digit, len(p.Glyphs))
-	for i, g := range p.Glyphs {
-		digits[i] = recognize.NewDigit(probs[i])
-		digits[i].Box.H = g.Box.Dy()
-		digits[i].Uncertain, digits[i].Reason = d.Judge(probs[i], g.Signals)
+	digit := func(g Glyph, probs [10]float32) recognize.Digit {
+		dg := recognize.NewDigit(probs)
+		dg.Box.H = g.Box.Dy()
+		dg.Uncertain, dg.Reason = d.Judge(probs, g.Signals)
+		return dg
 	}
-	rd := d.Combine(digits)
+	digits := make([]recognize.Digit, len(p.Glyphs))
+	var joined []*recognize.Digit
+	k := len(p.Glyphs)
+	for i, g := range p.Glyphs {
+		digits[i] = digit(g, probs[i])
+		if g.Joined != nil {
+			if joined == nil {
+				joined = make([]*recognize.Digit, len(p.Glyphs))
+			}
+			j := digit(*g.Joined, probs[k])
+			joined[i] = &j
+			k++
+		}
+	}
+	rd := d.Combine(d.JoinPieces(digits, joined))
 	text := rd.Number
 	if text == "" {
 		text = strconv.Itoa(rd.Digit.Digit)

@@ -2,6 +2,9 @@ package train_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"runtime"
 	"slices"
 	"testing"
@@ -67,5 +70,46 @@ func TestOutliersAreNoClass(t *testing.T) {
 		if slices.Max(img) < 0.5 {
 			t.Errorf("outlier %d has no ink", i)
 		}
+	}
+}
+
+// TestPreparedBanksGolden pins the first images of the two banks that the
+// default model's recipe prepares with package imgproc (seed 2). Through
+// them, preparation is part of what the recipe trains on: when this test
+// fails, a change to imgproc has changed the model the recipe gives, and
+// the embedded model must be retrained (docs/model.md) before the values
+// here are updated.
+func TestPreparedBanksGolden(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		// Go fuses multiplies and adds on other architectures, which
+		// rounds preparation's arithmetic differently.
+		t.Skipf("the values are amd64's; this is %s", runtime.GOARCH)
+	}
+	for _, tc := range []struct {
+		name string
+		bank func() (*train.Bank, error)
+		want string
+	}{
+		{"outliers", func() (*train.Bank, error) { return train.NewOutliers(300, 2) }, "6f8e359c66b7b5dd"},
+		{"rendered styles", func() (*train.Bank, error) { return train.NewRenderedStyles(300, 2) }, "ef923062df571d72"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := tc.bank()
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := sha256.New()
+			img := make([]float32, 784)
+			for i := range b.Len() {
+				label := b.Image(img, i, nil)
+				for _, v := range img {
+					binary.Write(h, binary.LittleEndian, v)
+				}
+				h.Write([]byte{label})
+			}
+			if got := hex.EncodeToString(h.Sum(nil)[:8]); got != tc.want {
+				t.Errorf("bank sha256 %s…, want %s…", got, tc.want)
+			}
+		})
 	}
 }

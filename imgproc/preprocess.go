@@ -191,7 +191,7 @@ func biggestMass(comps []component) float64 {
 // the given radius (math.MaxInt: one level for the whole image).
 func inkAnalysis(lum plane, dark bool, radius, f int, origin image.Point) (*analysis, error) {
 	ink := inkMap(lum, dark, radius)
-	floor, thresh, ok := threshold(ink)
+	floor, thresh, sigma, ok := threshold(ink)
 	if !ok {
 		return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
 	}
@@ -201,7 +201,7 @@ func inkAnalysis(lum plane, dark bool, radius, f int, origin image.Point) (*anal
 	if radius != math.MaxInt {
 		if r := windowFor(ink, thresh); r > radius {
 			ink = inkMap(lum, dark, r)
-			if floor, thresh, ok = threshold(ink); !ok {
+			if floor, thresh, sigma, ok = threshold(ink); !ok {
 				return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
 			}
 		}
@@ -214,7 +214,7 @@ func inkAnalysis(lum plane, dark bool, radius, f int, origin image.Point) (*anal
 		side := max(7, int(math.Ceil(3*mainStrokeWidth(ink, thresh))))
 		if side < (2*radius+1)*grid(ink.w, ink.h) {
 			ink = inkMapFine(lum, dark, side/2)
-			if floor, thresh, ok = threshold(ink); !ok {
+			if floor, thresh, sigma, ok = threshold(ink); !ok {
 				return nil, fmt.Errorf("%w: no contrast above the noise", ErrNoInk)
 			}
 		}
@@ -227,10 +227,9 @@ func inkAnalysis(lum plane, dark bool, radius, f int, origin image.Point) (*anal
 	// strokes wider than the window as they were; the width is measured
 	// after, as the speckles hide it before. Specks and textures, which
 	// averaging barely dims, are left as they are.
-	if _, sigma, _ := borderNoise(ink); sigma > noisy {
+	if sigma > noisy {
 		smooth := boxBlur3(ink)
-		_, after, _ := borderNoise(smooth)
-		if f, t, ok := threshold(smooth); ok && after < 0.6*sigma && mainStrokeWidth(smooth, t) >= 3 {
+		if f, t, after, ok := threshold(smooth); ok && after < 0.6*sigma && mainStrokeWidth(smooth, t) >= 3 {
 			ink, floor, thresh = smooth, f, t
 		}
 	}

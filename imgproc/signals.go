@@ -56,16 +56,28 @@ func (a *analysis) signals(gs []group) []Signals {
 		w, h := box.Dx(), box.Dy()
 		mask := make([]bool, w*h)
 		var ink int
+		var first int32
+		labels := 0 // 0, 1 or "several" (2)
 		for y := range h {
 			for x := range w {
-				if in[a.labels[(box.Min.Y+y)*a.ink.w+box.Min.X+x]] {
+				if l := a.labels[(box.Min.Y+y)*a.ink.w+box.Min.X+x]; in[l] {
 					mask[y*w+x] = true
 					ink++
+					if labels == 0 {
+						first, labels = l, 1
+					} else if l != first {
+						labels = 2
+					}
 				}
 			}
 		}
+		// One component is one piece; only several need counting.
+		n := labels
+		if labels > 1 {
+			n = pieces(mask, w, h)
+		}
 		out[k] = Signals{
-			Pieces: pieces(mask, w, h),
+			Pieces: n,
 			Holes:  holes(mask, w, h, minHole(mask, w, h)),
 			Fill:   float64(ink) / float64(max(1, w*h)),
 			Aspect: float64(w) / float64(max(1, h)),

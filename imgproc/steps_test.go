@@ -326,10 +326,10 @@ func TestThreshold(t *testing.T) {
 		}
 		return p
 	}
-	if _, _, ok := threshold(fill(50, 50, 0)); ok {
+	if _, _, _, ok := threshold(fill(50, 50, 0)); ok {
 		t.Error("blank: found ink")
 	}
-	if _, _, ok := threshold(noisy(100, 100, 0.02)); ok {
+	if _, _, _, ok := threshold(noisy(100, 100, 0.02)); ok {
 		t.Error("noise only: found ink")
 	}
 	// Faint ruled lines (0.15) and a digit (0.8) on noise: the lines must
@@ -345,7 +345,7 @@ func TestThreshold(t *testing.T) {
 			p.p[y*200+x] = 0.8
 		}
 	}
-	floor, th, ok := threshold(p)
+	floor, th, _, ok := threshold(p)
 	if !ok || th <= 0.2 || th >= 0.75 || floor >= th {
 		t.Errorf("lines and digit: floor %.3f threshold %.3f ok %v", floor, th, ok)
 	}

@@ -19,16 +19,24 @@ const noisy = 0.045
 // Otsu's method over what is above the floor, so that faint ruled lines and
 // paper texture fall below it and the strokes above. The floor is a robust
 // estimate (median and MAD) from the image border, which is background even
-// in a tight crop where ink covers half the pixels. ok is false when
-// nothing rises above the floor.
-func threshold(ink plane) (floor, t float32, ok bool) {
-	med, sigma, border := borderNoise(ink)
+// in a tight crop where ink covers half the pixels; sigma is the border's
+// noise that sets it. ok is false when nothing rises above the floor.
+func threshold(ink plane) (floor, t, sigma float32, ok bool) {
+	border := newHistogram(-1, 1, 2048)
+	bt := max(1, min(ink.w, ink.h)/50)
+	frame(ink, bt, border.add)
+	med := border.quantile(0.5)
+	ad := newHistogram(0, 1, 1024)
+	frame(ink, bt, func(v float32) { ad.add(float32(math.Abs(float64(v - med)))) })
+	// The standard deviation that the median absolute deviation implies
+	// for Gaussian noise.
+	sigma = 1.4826 * ad.quantile(0.5)
 	floor = med + max(0.05, 4.5*sigma)
 	// The top of a histogram of all of ink (same bins as border's): the
 	// bin of its largest value.
 	top := border.value(border.bin(maxOf(ink.p)))
 	if top < max(floor, minContrast) {
-		return floor, 0, false
+		return floor, 0, sigma, false
 	}
 	above := newHistogram(0, 1, 1024)
 	for _, v := range ink.p {
@@ -41,22 +49,7 @@ func threshold(ink plane) (floor, t float32, ok bool) {
 	// split put on the wrong side) is not ink. A 3x3 mean keeps single noisy
 	// pixels from setting the scale.
 	t = max(floor, above.otsu(floor), 0.35*strongest(ink))
-	return floor, t, true
-}
-
-// borderNoise returns the median of ink along the image border, which is
-// background even in a tight crop where ink covers half the pixels, and a
-// robust estimate of its noise: the standard deviation that the median
-// absolute deviation implies for Gaussian noise; and the histogram of the
-// border's values.
-func borderNoise(ink plane) (med, sigma float32, border *histogram) {
-	border = newHistogram(-1, 1, 2048)
-	bt := max(1, min(ink.w, ink.h)/50)
-	frame(ink, bt, border.add)
-	med = border.quantile(0.5)
-	ad := newHistogram(0, 1, 1024)
-	frame(ink, bt, func(v float32) { ad.add(float32(math.Abs(float64(v - med)))) })
-	return med, 1.4826 * ad.quantile(0.5), border
+	return floor, t, sigma, true
 }
 
 // strongest returns the largest 3x3 mean of ink.

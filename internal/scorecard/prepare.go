@@ -87,7 +87,7 @@ func Prepare(set string, split Split, n int, test *mnist.Set, cache string) ([]P
 
 // cacheVersion changes when a set or the preparation changes what a
 // cached file would hold.
-var cacheVersion = map[string]int{StyleSet: 12, NonDigitSet: 11, UserSet: 11, StripSet: 11}
+var cacheVersion = map[string]int{StyleSet: 13, NonDigitSet: 12, UserSet: 12, StripSet: 12}
 
 func glyphOf(g imgproc.Glyph) Glyph {
 	out := Glyph{Box: g.Box, Signals: g.Signals}

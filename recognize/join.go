@@ -6,9 +6,9 @@ package recognize
 // together they are not, and together the model is surer than of both
 // apart: a 5 whose cap was lifted off reads as "5", not as an unsure
 // "54". A pair of digits that reads surely as a number is never joined,
-// whatever the joined mark reads as. Readers that keep the model's probabilities (the scorecard behind
-// docs/reading.md) join with it too, so that they measure what Read
-// answers.
+// whatever the joined mark reads as. Readers that keep the model's
+// probabilities (the scorecard behind docs/reading.md) join with it too,
+// so that they measure what Read answers.
 func (d Doubt) JoinPieces(digits []Digit, joined []*Digit) []Digit {
 	out := make([]Digit, 0, len(digits))
 	for i := 0; i < len(digits); i++ {

@@ -17,7 +17,7 @@ func TestJoinPieces(t *testing.T) {
 		g.Uncertain = uncertain
 		return g
 	}
-	five, cap, fiftyFour := digit(5, 0.99, false), digit(4, 0.3, true), digit(5, 0.98, false)
+	five, lifted, fiftyFour := digit(5, 0.99, false), digit(4, 0.3, true), digit(5, 0.98, false)
 	sure4, unsureJoin := digit(4, 0.99, false), digit(5, 0.6, true)
 	short4 := digit(4, 0.9, false)
 	short4.Box.H = 20 // half the 5's height: a number's digits are about equally tall
@@ -27,14 +27,14 @@ func TestJoinPieces(t *testing.T) {
 		joined []*Digit
 		want   []int
 	}{
-		{"nothing offered", []Digit{five, cap}, nil, []int{5, 4}},
-		{"a doubtful piece joins", []Digit{five, cap}, []*Digit{&fiftyFour, nil}, []int{5}},
+		{"nothing offered", []Digit{five, lifted}, nil, []int{5, 4}},
+		{"a doubtful piece joins", []Digit{five, lifted}, []*Digit{&fiftyFour, nil}, []int{5}},
 		{"sure digits stay apart", []Digit{five, sure4}, []*Digit{&fiftyFour, nil}, []int{5, 4}},
-		{"a doubtful join does not", []Digit{five, cap}, []*Digit{&unsureJoin, nil}, []int{5, 4}},
+		{"a doubtful join does not", []Digit{five, lifted}, []*Digit{&unsureJoin, nil}, []int{5, 4}},
 		{"less sure joined than apart", []Digit{digit(5, 0.99, true), digit(4, 0.99, false)}, []*Digit{&fiftyFour, nil}, []int{5, 4}},
-		{"the second pair", []Digit{sure4, five, cap}, []*Digit{nil, &fiftyFour, nil}, []int{4, 5}},
+		{"the second pair", []Digit{sure4, five, lifted}, []*Digit{nil, &fiftyFour, nil}, []int{4, 5}},
 		{"heights like letters of text", []Digit{five, short4}, []*Digit{&fiftyFour, nil}, []int{5}},
-		{"one join per piece", []Digit{cap, cap, cap}, []*Digit{&fiftyFour, &fiftyFour, nil}, []int{5, 4}},
+		{"one join per piece", []Digit{lifted, lifted, lifted}, []*Digit{&fiftyFour, &fiftyFour, nil}, []int{5, 4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []int

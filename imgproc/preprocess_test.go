@@ -166,9 +166,14 @@ func FuzzPreprocess(f *testing.F) {
 			t.Errorf("Preprocess: %v", g.Bounds())
 		}
 		glyphs, err := Segment(img)
-		for _, gl := range glyphs {
+		for i, gl := range glyphs {
 			if gl.Image.Bounds().Size() != image.Pt(Size, Size) || !gl.Box.In(img.Bounds()) {
 				t.Errorf("glyph %v, image %v", gl.Box, gl.Image.Bounds())
+			}
+			if j := gl.Joined; j != nil {
+				if i+1 == len(glyphs) || j.Joined != nil || j.Image.Bounds().Size() != image.Pt(Size, Size) || !j.Box.In(img.Bounds()) {
+					t.Errorf("glyph %d of %d joined to the next as %v, image %v", i+1, len(glyphs), j.Box, j.Image.Bounds())
+				}
 			}
 		}
 		if err != nil && len(glyphs) > 0 {

@@ -56,25 +56,27 @@ func (a *analysis) signals(gs []group) []Signals {
 		w, h := box.Dx(), box.Dy()
 		mask := make([]bool, w*h)
 		var ink int
-		var first int32
-		labels := 0 // 0, 1 or "several" (2)
+		var first int32 // the first component met (labels start at 1)
+		several := false
 		for y := range h {
 			for x := range w {
 				if l := a.labels[(box.Min.Y+y)*a.ink.w+box.Min.X+x]; in[l] {
 					mask[y*w+x] = true
 					ink++
-					if labels == 0 {
-						first, labels = l, 1
-					} else if l != first {
-						labels = 2
+					if first == 0 {
+						first = l
 					}
+					several = several || l != first
 				}
 			}
 		}
 		// One component is one piece; only several need counting.
-		n := labels
-		if labels > 1 {
+		n := 0
+		switch {
+		case several:
 			n = pieces(mask, w, h)
+		case first != 0:
+			n = 1
 		}
 		out[k] = Signals{
 			Pieces: n,

@@ -125,9 +125,9 @@ func (r *Recognizer) readGlyphs(glyphs []imgproc.Glyph) (Reading, error) {
 		return Reading{}, ErrNoInk
 	}
 	// One batch: the glyphs, then the pairs that may be one digit.
-	var inputs []*image.Gray
-	var signals []imgproc.Signals
-	var boxes []image.Rectangle
+	inputs := make([]*image.Gray, 0, len(glyphs))
+	signals := make([]imgproc.Signals, 0, len(glyphs))
+	boxes := make([]image.Rectangle, 0, len(glyphs))
 	add := func(g imgproc.Glyph) {
 		inputs, signals, boxes = append(inputs, g.Image), append(signals, g.Signals), append(boxes, g.Box)
 	}

@@ -33,8 +33,11 @@ func (p Prepared) inputs() []*[784]byte {
 // returns the probabilities sample by sample, in the order of inputs.
 func Classify(m Predictor, ps []Prepared) ([][][10]float32, error) {
 	var x []float32
-	for _, p := range ps {
-		for _, in := range p.inputs() {
+	counts := make([]int, len(ps))
+	for i, p := range ps {
+		ins := p.inputs()
+		counts[i] = len(ins)
+		for _, in := range ins {
 			for _, v := range in {
 				x = append(x, float32(v)/255)
 			}
@@ -47,8 +50,8 @@ func Classify(m Predictor, ps []Prepared) ([][][10]float32, error) {
 	}
 	out := make([][][10]float32, len(ps))
 	k := 0
-	for i, p := range ps {
-		out[i] = make([][10]float32, len(p.inputs()))
+	for i := range ps {
+		out[i] = make([][10]float32, counts[i])
 		for j := range out[i] {
 			copy(out[i][j][:], probs[10*k:])
 			k++

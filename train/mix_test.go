@@ -91,7 +91,7 @@ func TestPreparedBanksGolden(t *testing.T) {
 		want string
 	}{
 		{"outliers", func() (*train.Bank, error) { return train.NewOutliers(300, 2) }, "6f8e359c66b7b5dd"},
-		{"rendered styles", func() (*train.Bank, error) { return train.NewRenderedStyles(300, 2) }, "ef923062df571d72"},
+		{"rendered styles", func() (*train.Bank, error) { return train.NewRenderedStyles(300, 2) }, "ee26a1e1caf69e76"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := tc.bank()

@@ -44,8 +44,8 @@ type Doubt struct {
 
 // DefaultDoubt is the Doubt a Recognizer uses unless told otherwise.
 var DefaultDoubt = Doubt{
-	MinConfidence:  0.7,
-	MinMargin:      0.5,
+	MinConfidence:  0.75,
+	MinMargin:      0.6,
 	MaxPieces:      10,
 	MaxHoles:       3,
 	MaxFill:        0.65,

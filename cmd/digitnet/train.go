@@ -37,7 +37,8 @@ and the final confusion matrix.
 
 The embedded model adds the handwriting styles MNIST lacks and non-digits
 (so that it can say "not a digit"), and a deskew in front of the network;
-this reproduces it bit for bit in 5 to 10 minutes on 2 cores:
+this reproduces it bit for bit, on a CPU with the same kernel (AVX-512),
+in 5 to 11 minutes on 2 cores:
 
   digitnet train --epochs 18 --augment --deskew --schedule cosine --seed 1 \
     --styles 12000 --restyled 6000 --outliers 12000 --rendered-styles 12000

@@ -30,8 +30,9 @@
 //	hysteresis.go  keepFaintStrokes: faint ink touching strong ink is kept,
 //	               so a lightly pressed loop stays closed, and faint ink
 //	               between pieces of a hair-thin stroke joins them
-//	lines.go       removeRuledLines: evenly spaced page-wide lines erased,
-//	               except where strokes cross them; keepOwnStrokes: a long
+//	lines.go       removeRuledLines: evenly spaced page-wide lines, found
+//	               at hysteresis' faint level, erased except where strokes
+//	               cross them; keepOwnStrokes: a long
 //	               stroke of a digit's own component is never a ruling
 //	components.go  8-connected components; specks far from the digit and
 //	               page-wide lines dropped; the main group for one digit

@@ -22,7 +22,7 @@ import (
 // a 6 into two digits. The bridged components become one, and the
 // returned slice (labels relabelled to match) replaces comps.
 func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []component) []component {
-	low := max(floor, t/2)
+	low := faintLevel(floor, t)
 	w, h := ink.w, ink.h
 	seen := make([]bool, len(ink.p))
 	widths := make([]float64, len(comps)+1) // stroke width by label, once needed
@@ -135,6 +135,10 @@ func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []compo
 	}
 	return mergeComponents(labels, comps, parent.find)
 }
+
+// faintLevel is the least ink hysteresis keeps next to ink above t: half
+// of t, and never the noise under floor.
+func faintLevel(floor, t float32) float32 { return max(floor, t/2) }
 
 // mergeComponents folds each component into the one root gives for its
 // label, relabels the pixels, and drops the emptied entries, keeping the

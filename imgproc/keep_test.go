@@ -414,3 +414,37 @@ func TestSegmentOffersJoinedPieces(t *testing.T) {
 		t.Errorf("\"10\": %d glyphs, first offered joined %v; want two apart", len(gs), len(gs) > 0 && gs[0].Joined != nil)
 	}
 }
+
+// TestFaintGridPatches: digits on squared paper photographed under uneven
+// light, whose faint grid rises above the threshold in patches. The
+// patches were kept as ink: beside the 4 they made a second digit (read
+// "45"), under the 5 a tail that made it a 2. Rulings are now found at the
+// faint level, where the grid runs unbroken across the page.
+func TestFaintGridPatches(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		// the digit's box in source pixels, within a few pixels
+		box image.Rectangle
+	}{
+		{"squared-paper-4.jpg", image.Rect(264, 137, 382, 341)},
+		{"squared-paper-5.jpg", image.Rect(181, 169, 388, 414)},
+	} {
+		gs, err := Segment(loadTestdata(t, tc.file))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		if len(gs) != 1 {
+			t.Errorf("%s: %d glyphs, want the digit alone", tc.file, len(gs))
+			continue
+		}
+		if b := gs[0].Box; !near(b, tc.box, 4) {
+			t.Errorf("%s: glyph box %v, want about %v: grid taken into the digit", tc.file, b, tc.box)
+		}
+	}
+}
+
+// near reports whether every edge of a is within d pixels of b's.
+func near(a, b image.Rectangle, d int) bool {
+	abs := func(v int) int { return max(v, -v) }
+	return abs(a.Min.X-b.Min.X) <= d && abs(a.Min.Y-b.Min.Y) <= d && abs(a.Max.X-b.Max.X) <= d && abs(a.Max.Y-b.Max.Y) <= d
+}

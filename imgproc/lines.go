@@ -4,16 +4,36 @@ import "slices"
 
 // removeRuledLines erases ruled or squared paper lines from ink: rows (or
 // columns) where ink runs across 85% of the image, at least four of them,
-// evenly spaced. Pixels where a stroke crosses the line (ink just above and
-// just below it) are kept, so digits are not cut. Faint lines already fall
-// below the threshold; this catches dark ones, and faint ones next to faint
-// pencil. Evenly spaced repetition is what tells a ruling from a digit's own
-// bar, which in a tight crop also spans the image.
-func removeRuledLines(ink plane, t float32) {
+// evenly spaced. Pixels where a stroke (ink above t) crosses the line, just
+// above and just below it, are kept, so digits are not cut. Evenly spaced
+// repetition is what tells a ruling from a digit's own bar, which in a
+// tight crop also spans the image.
+//
+// Faint rulings are looked for first, at low, the faint ink hysteresis
+// keeps: a faint grid under a phone's uneven light rises above t only in
+// patches, too broken to run across the image at t, and those patches
+// were kept as ink, beside the digit (a 5 read with a tail of grid) or on
+// their own (a 4 read as "45"). Lines found at low count only if they are
+// faint, most of their pixels under t: evenly spaced dark marks that only
+// join up at low (a texture of stripes) are not paper. Dark rulings are
+// then found at t, as they always were.
+func removeRuledLines(ink plane, t, low float32) {
 	line := make([]bool, len(ink.p))
-	rowCount, colCount := inkCounts(ink, t)
-	rowBand := findLines(ink, t, true, rowCount, line)
-	colBand := findLines(ink, t, false, colCount, line)
+	var rowBand, colBand [][2]int
+	if low < t {
+		rowCount, colCount := inkCounts(ink, low)
+		rowBand = findLines(ink, low, true, rowCount, line)
+		colBand = findLines(ink, low, false, colCount, line)
+		if (rowBand != nil || colBand != nil) && !faint(ink, line, t) {
+			rowBand, colBand = nil, nil
+			clear(line)
+		}
+	}
+	if rowBand == nil && colBand == nil {
+		rowCount, colCount := inkCounts(ink, t)
+		rowBand = findLines(ink, t, true, rowCount, line)
+		colBand = findLines(ink, t, false, colCount, line)
+	}
 	if rowBand == nil && colBand == nil {
 		return
 	}
@@ -46,6 +66,21 @@ func removeRuledLines(ink plane, t float32) {
 			}
 		}
 	}
+}
+
+// faint reports whether most of the pixels marked in line are ink at or
+// under t.
+func faint(ink plane, line []bool, t float32) bool {
+	var n, strong int
+	for i, l := range line {
+		if l {
+			n++
+			if ink.p[i] > t {
+				strong++
+			}
+		}
+	}
+	return strong*2 < n
 }
 
 // inkCounts returns the number of pixels above t in each row and in each

@@ -233,7 +233,7 @@ func inkAnalysis(lum plane, dark bool, radius, f int, origin image.Point) (*anal
 			ink, floor, thresh = smooth, f, t
 		}
 	}
-	removeRuledLines(ink, thresh)
+	removeRuledLines(ink, thresh, faintLevel(floor, thresh))
 	labels, comps := components(ink, thresh)
 	// Rulings first, so that no faint bridge joins a digit to one; then
 	// again on what the bridges and faint strokes made.

@@ -681,7 +681,7 @@ func TestRemoveRuledLines(t *testing.T) {
 		return p
 	}
 	p := page(5)
-	removeRuledLines(p, 0.5)
+	removeRuledLines(p, 0.5, 0.5)
 	if v := p.p[60*w+50]; v != 0 {
 		t.Errorf("ruled line left: %v", v)
 	}
@@ -693,7 +693,7 @@ func TestRemoveRuledLines(t *testing.T) {
 	// Three lines are not a ruling: a tight crop of a Z-like 2 has two bars,
 	// "111" three strokes.
 	p = page(3)
-	removeRuledLines(p, 0.5)
+	removeRuledLines(p, 0.5, 0.5)
 	if v := p.p[60*w+50]; v != 0.8 {
 		t.Errorf("three bars were removed")
 	}
@@ -704,11 +704,52 @@ func TestRemoveRuledLines(t *testing.T) {
 			p.p[i] = 0.7
 		}
 	}
-	removeRuledLines(p, 0.5)
+	removeRuledLines(p, 0.5, 0.5)
 	for i, v := range p.p {
 		if v != 0 {
 			t.Fatalf("grid left at (%d,%d)", i%w, i/w)
 		}
+	}
+	// A faint grid (0.3) that uneven light lifts above the threshold (0.5)
+	// in patches, with a stroke crossing it: found at the faint level
+	// (0.25), the whole grid goes, patches too, and the stroke stays.
+	// Found at the threshold, the patches were too short to be a line.
+	p = newPlane(w, h)
+	for i := range w * h {
+		x, y := i%w, i/w
+		if x%25 == 0 || y%25 == 0 {
+			p.p[i] = 0.3
+			if x > 200 && y < 80 {
+				p.p[i] = 0.6
+			}
+		}
+		if x >= 160 && x < 166 && y >= 30 && y < 170 {
+			p.p[i] = 0.9
+		}
+	}
+	faintGrid := slices.Clone(p.p)
+	removeRuledLines(p, 0.5, 0.25)
+	for i, v := range p.p {
+		if x, y := i%w, i/w; v != 0 && (x < 160 || x >= 166 || y < 30 || y >= 170) {
+			t.Fatalf("grid left at (%d,%d): %v", x, y, v)
+		}
+	}
+	for y := 30; y < 170; y++ {
+		if p.p[y*w+162] != 0.9 {
+			t.Fatalf("stroke cut at y=%d", y)
+		}
+	}
+	// Dark dashes (most of the marks above the threshold) that join up
+	// only at the faint level: a texture, not paper. They stay.
+	for i, v := range faintGrid {
+		if x, y := i%w, i/w; v == 0.3 && (x+y)%12 < 7 {
+			faintGrid[i] = 0.7
+		}
+	}
+	p.p = slices.Clone(faintGrid)
+	removeRuledLines(p, 0.5, 0.25)
+	if !slices.Equal(p.p, faintGrid) {
+		t.Error("dark marks found only at the faint level were removed")
 	}
 }
 

@@ -87,7 +87,7 @@ func Prepare(set string, split Split, n int, test *mnist.Set, cache string) ([]P
 
 // cacheVersion changes when a set or the preparation changes what a
 // cached file would hold.
-var cacheVersion = map[string]int{StyleSet: 13, NonDigitSet: 12, UserSet: 12, StripSet: 12}
+var cacheVersion = map[string]int{StyleSet: 14, NonDigitSet: 13, UserSet: 13, StripSet: 13}
 
 func glyphOf(g imgproc.Glyph) Glyph {
 	out := Glyph{Box: g.Box, Signals: g.Signals}

@@ -15,8 +15,8 @@ import "slices"
 // were kept as ink, beside the digit (a 5 read with a tail of grid) or on
 // their own (a 4 read as "45"). Lines found at low count only if they are
 // faint, most of their pixels under t: evenly spaced dark marks that only
-// join up at low (a texture of stripes) are not paper. Dark rulings are
-// then found at t, as they always were.
+// join up at low (a texture of stripes) are not paper. When no faint
+// ruling is found, rulings are looked for at t, as they always were.
 func removeRuledLines(ink plane, t, low float32) {
 	line := make([]bool, len(ink.p))
 	var rowBand, colBand [][2]int

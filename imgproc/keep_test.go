@@ -262,19 +262,8 @@ func TestHairThinStaysOneDigit(t *testing.T) {
 		{"hair-nine.png", image.Rect(162, 57, 298, 293)},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			gs, err := Segment(loadTestdata(t, tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(gs) != 1 {
-				var boxes []image.Rectangle
-				for _, g := range gs {
-					boxes = append(boxes, g.Box)
-				}
-				t.Fatalf("%d glyphs %v, want one digit", len(gs), boxes)
-			}
-			if !tc.want.In(gs[0].Box) {
-				t.Errorf("glyph %v, want it to cover the digit %v", gs[0].Box, tc.want)
+			if g := soleGlyph(t, tc.file); !tc.want.In(g.Box) {
+				t.Errorf("glyph %v, want it to cover the digit %v", g.Box, tc.want)
 			}
 		})
 	}
@@ -286,14 +275,7 @@ func TestHairThinStaysOneDigit(t *testing.T) {
 // then spanned the page and read as nothing. A bridge must be as wide as
 // the strokes it joins.
 func TestBridgeSkipsRulingStubs(t *testing.T) {
-	gs, err := Segment(loadTestdata(t, "notebook-pencil-8.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(gs) != 1 {
-		t.Fatalf("%d glyphs, want the 8", len(gs))
-	}
-	if b := gs[0].Box; b.Dx() >= b.Dy() {
+	if b := soleGlyph(t, "notebook-pencil-8.jpg").Box; b.Dx() >= b.Dy() {
 		t.Errorf("glyph %v is wider than tall: the rulings' stubs were taken into the 8", b)
 	}
 }
@@ -367,14 +349,7 @@ func TestFaintStepsBridge(t *testing.T) {
 // closed loops and 21 pieces, so the reading, right, was flagged as not a
 // digit. Smoothed first, they are solid.
 func TestNoisyPhotoStaysOneStroke(t *testing.T) {
-	gs, err := Segment(loadTestdata(t, "noisy-photo-6.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(gs) != 1 {
-		t.Fatalf("%d glyphs, want one digit", len(gs))
-	}
-	if s := gs[0].Signals; s.Holes != 1 || s.Pieces != 1 {
+	if s := soleGlyph(t, "noisy-photo-6.jpg").Signals; s.Holes != 1 || s.Pieces != 1 {
 		t.Errorf("signals %+v: want the 6's one loop in one piece", s)
 	}
 }
@@ -429,18 +404,30 @@ func TestFaintGridPatches(t *testing.T) {
 		{"squared-paper-4.jpg", image.Rect(264, 137, 382, 341)},
 		{"squared-paper-5.jpg", image.Rect(181, 169, 388, 414)},
 	} {
-		gs, err := Segment(loadTestdata(t, tc.file))
-		if err != nil {
-			t.Fatalf("%s: %v", tc.file, err)
-		}
-		if len(gs) != 1 {
-			t.Errorf("%s: %d glyphs, want the digit alone", tc.file, len(gs))
-			continue
-		}
-		if b := gs[0].Box; !near(b, tc.box, 4) {
-			t.Errorf("%s: glyph box %v, want about %v: grid taken into the digit", tc.file, b, tc.box)
-		}
+		t.Run(tc.file, func(t *testing.T) {
+			if b := soleGlyph(t, tc.file).Box; !near(b, tc.box, 4) {
+				t.Errorf("glyph box %v, want about %v: grid taken into the digit", b, tc.box)
+			}
+		})
 	}
+}
+
+// soleGlyph segments a testdata upload of one digit and returns its one
+// glyph, failing the test if Segment found any other number of marks.
+func soleGlyph(t *testing.T, name string) Glyph {
+	t.Helper()
+	gs, err := Segment(loadTestdata(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 1 {
+		var boxes []image.Rectangle
+		for _, g := range gs {
+			boxes = append(boxes, g.Box)
+		}
+		t.Fatalf("%d glyphs %v, want one digit", len(gs), boxes)
+	}
+	return gs[0]
 }
 
 // near reports whether every edge of a is within d pixels of b's.

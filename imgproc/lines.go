@@ -19,20 +19,21 @@ import "slices"
 // ruling is found, rulings are looked for at t, as they always were.
 func removeRuledLines(ink plane, t, low float32) {
 	line := make([]bool, len(ink.p))
+	// find marks in line the rulings of ink above level, rows and columns.
+	find := func(level float32) (rowBand, colBand [][2]int) {
+		rowCount, colCount := inkCounts(ink, level)
+		return findLines(ink, level, true, rowCount, line), findLines(ink, level, false, colCount, line)
+	}
 	var rowBand, colBand [][2]int
 	if low < t {
-		rowCount, colCount := inkCounts(ink, low)
-		rowBand = findLines(ink, low, true, rowCount, line)
-		colBand = findLines(ink, low, false, colCount, line)
+		rowBand, colBand = find(low)
 		if (rowBand != nil || colBand != nil) && !faint(ink, line, t) {
 			rowBand, colBand = nil, nil
 			clear(line)
 		}
 	}
 	if rowBand == nil && colBand == nil {
-		rowCount, colCount := inkCounts(ink, t)
-		rowBand = findLines(ink, t, true, rowCount, line)
-		colBand = findLines(ink, t, false, colCount, line)
+		rowBand, colBand = find(t)
 	}
 	if rowBand == nil && colBand == nil {
 		return

@@ -61,6 +61,9 @@ func StyleGlyph(r *rand.Rand, i int) Glyph {
 		a := v(28, 65) * math.Pi / 180
 		l := v(0.2, 0.55)
 		if r.IntN(2) == 0 {
+			// Drawn after the first angle and length, not instead of
+			// them: the generator's stream, and with it the banks the
+			// embedded model was trained on, stays as it is.
 			a, l = v(25, 42)*math.Pi/180, v(0.38, 0.6)
 		}
 		top := p(x, 0)

@@ -6,6 +6,8 @@ package imgproc
 import (
 	"image"
 	"image/color"
+
+	"digitnet/imgproc/internal/luma"
 )
 
 // workingSide is the longest side the heavy steps work at. Larger inputs are
@@ -210,7 +212,7 @@ func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
 			return true
 		}
 	case *image.RGBA:
-		t := &rgbTables
+		t := &luma.Tables
 		return func(y int, lum, alpha []float32) bool {
 			off := m.PixOffset(b.Min.X, b.Min.Y+y)
 			row := m.Pix[off : off+4*len(lum)]
@@ -218,14 +220,14 @@ func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
 			all := uint8(255) // AND of the alphas: 255 when all are
 			for x := range lum {
 				p := row[4*x : 4*x+4 : 4*x+4]
-				lum[x] = t.r[p[0]] + t.g[p[1]] + t.b[p[2]]
-				alpha[x] = t.k[p[3]]
+				lum[x] = t.R[p[0]] + t.G[p[1]] + t.B[p[2]]
+				alpha[x] = t.K[p[3]]
 				all &= p[3]
 			}
 			return all == 255
 		}
 	case *image.NRGBA:
-		t := &rgbTables
+		t := &luma.Tables
 		return func(y int, lum, alpha []float32) bool {
 			off := m.PixOffset(b.Min.X, b.Min.Y+y)
 			row := m.Pix[off : off+4*len(lum)]
@@ -233,8 +235,8 @@ func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
 			all := uint8(255)
 			for x := range lum {
 				p := row[4*x : 4*x+4 : 4*x+4]
-				a := t.k[p[3]]
-				lum[x] = (t.r[p[0]] + t.g[p[1]] + t.b[p[2]]) * a
+				a := t.K[p[3]]
+				lum[x] = (t.R[p[0]] + t.G[p[1]] + t.B[p[2]]) * a
 				alpha[x] = a
 				all &= p[3]
 			}
@@ -324,7 +326,8 @@ func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
 // and y+1 into the working row out, with the same float32 operations, in
 // the same order, as reading the two rows one by one; it reports false,
 // leaving out as it was, when a pixel of the pair is not opaque. Fusing
-// the steps saves the intermediate rows: a third of lumaPlane's time.
+// the steps saves the intermediate rows, and package luma sums eight
+// blocks at once: together, nine tenths of lumaPlane's time.
 // Other images and factors get nil.
 func rgbaPairs(img image.Image, f int) func(y int, out []float32) bool {
 	m, ok := img.(*image.RGBA)
@@ -333,32 +336,20 @@ func rgbaPairs(img image.Image, f int) func(y int, out []float32) bool {
 	}
 	b := m.Bounds()
 	w := b.Dx()
-	t := &rgbTables
+	t := &luma.Tables
 	return func(y int, out []float32) bool {
 		o0 := m.PixOffset(b.Min.X, b.Min.Y+y)
 		o1 := o0 + m.Stride
 		r0, r1 := m.Pix[o0:o0+4*w], m.Pix[o1:o1+4*w]
-		all := uint8(255)
-		for x := 3; x < 4*w; x += 4 {
-			all &= r0[x] & r1[x]
-		}
-		if all != 255 {
+		if !luma.Opaque(r0, r1) {
 			return false
 		}
-		out = out[:(w+1)/2]
-		for bx := range w / 2 {
-			p := r0[8*bx : 8*bx+8 : 8*bx+8]
-			q := r1[8*bx : 8*bx+8 : 8*bx+8]
-			// As lumaPlane: each row's pair is summed, then added to the
-			// sum so far (0 for the first row, and 0 + s is s).
-			// (Written out: the compiler does not inline a helper
-			// inside this closure.)
-			out[bx] = ((t.r[p[0]] + t.g[p[1]] + t.b[p[2]]) + (t.r[p[4]] + t.g[p[5]] + t.b[p[6]])) +
-				((t.r[q[0]] + t.g[q[1]] + t.b[q[2]]) + (t.r[q[4]] + t.g[q[5]] + t.b[q[6]]))
-		}
+		// As lumaPlane: each row's pair is summed, then added to the sum
+		// so far (0 for the first row, and 0 + s is s).
+		luma.SumPairs(out[:w/2], r0, r1)
 		if w%2 == 1 { // a last column of one pixel
 			p, q := r0[4*w-4:], r1[4*w-4:]
-			out[w/2] = (t.r[p[0]] + t.g[p[1]] + t.b[p[2]]) + (t.r[q[0]] + t.g[q[1]] + t.b[q[2]])
+			out[w/2] = (t.R[p[0]] + t.G[p[1]] + t.B[p[2]]) + (t.R[q[0]] + t.G[q[1]] + t.B[q[2]])
 		}
 		return true
 	}
@@ -367,20 +358,6 @@ func rgbaPairs(img image.Image, f int) func(y int, out []float32) bool {
 // fuseRGBAPairs is false only in the test that holds the fused rows to the
 // unfused ones, bit for bit.
 var fuseRGBAPairs = true
-
-// rgbTables holds the terms of Rec. 601 luma and alpha for each 8-bit
-// value, the same products the readers would compute, so that a pixel
-// costs three loads and two adds instead of four int-to-float conversions
-// and multiplies.
-var rgbTables = func() (t struct{ r, g, b, k [256]float32 }) {
-	const k = 1.0 / 255
-	const r601, g601, b601 = 0.299 * k, 0.587 * k, 0.114 * k
-	for i := range 256 {
-		v := float32(i)
-		t.r[i], t.g[i], t.b[i], t.k[i] = r601*v, g601*v, b601*v, v*k
-	}
-	return t
-}()
 
 // lumaAlpha returns the premultiplied Rec. 601 luma and the alpha of c.
 func lumaAlpha(c color.Color) (float32, float32) {

@@ -10,7 +10,7 @@ import (
 // into x and y for each pixel cost more than the rest of the fill.
 func components(ink plane, t float32) ([]int32, []component) {
 	w, h := ink.w, ink.h
-	labels := make([]int32, w*h)
+	labels := int32s.get(w * h) // the analysis's labels: release gives them back
 	var comps []component
 	type point struct{ x, y int }
 	var stack []point

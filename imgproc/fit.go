@@ -22,7 +22,8 @@ func fitCentre(g plane) (*image.Gray, error) {
 		return nil, fmt.Errorf("%w: nothing left after cleaning", ErrNoInk)
 	}
 	bw, bh := x1-x0+1, y1-y0+1
-	sub := newPlane(bw, bh)
+	sub := scratchPlane(bw, bh)
+	defer floats.put(sub.p)
 	for y := range bh {
 		copy(sub.p[y*bw:(y+1)*bw], g.p[(y0+y)*g.w+x0:])
 	}
@@ -30,6 +31,7 @@ func fitCentre(g plane) (*image.Gray, error) {
 	ow := max(1, min(Box, int(math.Round(float64(bw)*sc))))
 	oh := max(1, min(Box, int(math.Round(float64(bh)*sc))))
 	s := resample(sub, ow, oh)
+	defer floats.put(s.p)
 	var sum, sx, sy float64
 	for y := range oh {
 		for x := range ow {
@@ -88,7 +90,8 @@ func resampleTaps(n, m int) [][]tap {
 // resample scales src to w x h (separably: rows, then columns).
 func resample(src plane, w, h int) plane {
 	tx, ty := resampleTaps(src.w, w), resampleTaps(src.h, h)
-	tmp := newPlane(w, src.h)
+	tmp := scratchPlane(w, src.h)
+	defer floats.put(tmp.p)
 	for y := range src.h {
 		row := src.p[y*src.w : (y+1)*src.w]
 		for x, ts := range tx {
@@ -99,7 +102,7 @@ func resample(src plane, w, h int) plane {
 			tmp.p[y*w+x] = v
 		}
 	}
-	out := newPlane(w, h)
+	out := scratchPlane(w, h) // the caller gives it back
 	for y, ts := range ty {
 		for x := range w {
 			var v float32

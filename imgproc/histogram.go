@@ -11,7 +11,13 @@ type histogram struct {
 }
 
 func newHistogram(lo, hi float32, bins int) *histogram {
-	return &histogram{lo: lo, hi: hi, scale: float32(bins) / (hi - lo), n: make([]float64, bins)}
+	return &histogram{lo: lo, hi: hi, scale: float32(bins) / (hi - lo), n: float64s.get(bins)}
+}
+
+// release gives the counts back to scratch memory; h is not used after.
+func (h *histogram) release() {
+	float64s.put(h.n)
+	h.n = nil
 }
 
 // bin multiplies by the precomputed scale instead of dividing by hi-lo:
@@ -35,7 +41,8 @@ func (h *histogram) add(v float32) { h.n[h.bin(v)]++; h.total++ }
 // same integers, so every quantile and threshold is unchanged.
 func (h *histogram) addAll(p []float32) {
 	bins := len(h.n)
-	c := make([]uint32, 4*bins)
+	c := uint32s.get(4 * bins)
+	defer uint32s.put(c)
 	c0, c1, c2, c3 := c[:bins], c[bins:2*bins], c[2*bins:3*bins], c[3*bins:]
 	i := 0
 	for ; i+4 <= len(p); i += 4 {

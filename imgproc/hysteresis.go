@@ -24,7 +24,8 @@ import (
 func keepFaintStrokes(ink plane, floor, t float32, labels []int32, comps []component) []component {
 	low := faintLevel(floor, t)
 	w, h := ink.w, ink.h
-	seen := make([]bool, len(ink.p))
+	seen := bools.get(len(ink.p))
+	defer bools.put(seen)
 	widths := make([]float64, len(comps)+1) // stroke width by label, once needed
 	var parent forest                       // union-find over labels, once a bridge is found
 	join := func(a, b int32) {

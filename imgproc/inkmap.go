@@ -50,7 +50,7 @@ func inkMap(lum plane, dark bool, radius int) plane {
 
 // inkPositive returns lum with ink bright: inverted when the ink is dark.
 func inkPositive(lum plane, dark bool) plane {
-	v := newPlane(lum.w, lum.h)
+	v := scratchPlane(lum.w, lum.h) // the analysis's ink: release gives it back
 	for i, l := range lum.p {
 		if dark {
 			v.p[i] = 1 - l

@@ -18,7 +18,8 @@ import "slices"
 // join up at low (a texture of stripes) are not paper. When no faint
 // ruling is found, rulings are looked for at t, as they always were.
 func removeRuledLines(ink plane, t, low float32) {
-	line := make([]bool, len(ink.p))
+	line := bools.get(len(ink.p))
+	defer bools.put(line)
 	// find marks in line the rulings of ink above level, rows and columns.
 	find := func(level float32) (rowBand, colBand [][2]int) {
 		rowCount, colCount := inkCounts(ink, level)

@@ -26,7 +26,7 @@ func lumaPlane(img image.Image, maxSide int) (pl plane, f int) {
 	w, h := b.Dx(), b.Dy()
 	f = max(1, (max(w, h)+maxSide-1)/maxSide)
 	ww, wh := (w+f-1)/f, (h+f-1)/f
-	lum := newPlane(ww, wh) // premultiplied luma sums
+	lum := scratchPlane(ww, wh) // premultiplied luma sums; analyse gives it back
 	read := rowReader(img)
 	if f == 1 {
 		return lumaPlane1(lum, read)

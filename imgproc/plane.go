@@ -17,6 +17,10 @@ type plane struct {
 
 func newPlane(w, h int) plane { return plane{w: w, h: h, p: make([]float32, w*h)} }
 
+// scratchPlane is newPlane from scratch memory, for a plane whose owner
+// gives it back (floats.put) once nothing reads it.
+func scratchPlane(w, h int) plane { return plane{w: w, h: h, p: floats.get(w * h)} }
+
 // pool averages b x b cells (partial cells at the edges average what they
 // have).
 func pool(pl plane, b int) plane {

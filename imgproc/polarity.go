@@ -22,12 +22,14 @@ const backgroundRadius = 6
 // whichever side of it holds more strong deviations.
 func polarity(lum plane) (dark, ok bool) {
 	all := newHistogram(0, 1, 1024)
+	defer all.release()
 	all.addAll(lum.p)
 	lo, hi := all.quantile(0.0001), all.quantile(0.9999) // a thin digit can be 0.03% of a screenshot
 	if hi-lo < 0.05 {
 		return false, false
 	}
 	border := borderHistogram(lum)
+	defer border.release()
 	// A border split between two levels is a tight crop of a heavy digit
 	// whose strokes run along the edges: nothing there tells ink from
 	// paper, so go with what most uploads are, dark ink on light paper.
@@ -51,6 +53,7 @@ func polarity(lum plane) (dark, ok bool) {
 // lighting spreads the border over a range of levels.
 func evenlyLit(lum plane, dark bool) bool {
 	b := borderHistogram(lum)
+	defer b.release()
 	med := b.quantile(0.5)
 	paper := b.fraction(med-0.04, med+0.04)
 	var ink float64
@@ -130,11 +133,13 @@ func localPolarity(lum plane) (dark, ok bool) {
 	b := grid(lum.w, lum.h)
 	bg := upsample(medianFilter(pool(lum, b), backgroundRadius), b, lum.w, lum.h)
 	h := newHistogram(-1, 1, 2048)
+	defer h.release()
 	for i, v := range lum.p {
 		h.add(v - bg.p[i])
 	}
 	med := h.quantile(0.5)
 	ad := newHistogram(0, 1, 1024)
+	defer ad.release()
 	for i, v := range lum.p {
 		ad.add(float32(math.Abs(float64(v - bg.p[i] - med))))
 	}

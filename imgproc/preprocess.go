@@ -34,6 +34,7 @@ func Preprocess(img image.Image) (*image.Gray, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer a.release()
 	keep, box := a.mainGroup()
 	if keep == nil {
 		return nil, fmt.Errorf("%w: only specks or lines", ErrNoInk)
@@ -84,19 +85,31 @@ func analyse(img image.Image) (*analysis, error) {
 		// analysis is not taken: no full-resolution planes for most
 		// uploads.
 		half, f := lumaPlane(img, (longest+1)/2)
-		if a := analyseCoarse(half, f, b.Min); a != nil {
+		a := analyseCoarse(half, f, b.Min)
+		floats.put(half.p) // the analysis keeps its own planes
+		if a != nil {
 			return a, nil
 		}
 		lum, f := lumaPlane(img, workingSide)
+		defer floats.put(lum.p)
 		return analyseLum(lum, f, b.Min, false)
 	}
 	lum, f := lumaPlane(img, workingSide)
+	defer floats.put(lum.p)
 	if min(lum.w, lum.h) >= coarseMinSide {
 		if a := analyseCoarse(pool(lum, 2), 2*f, b.Min); a != nil {
 			return a, nil
 		}
 	}
 	return analyseLum(lum, f, b.Min, false)
+}
+
+// release gives the analysis's planes back to scratch memory, once
+// nothing reads them: the glyphs rendered from it are their own memory.
+func (a *analysis) release() {
+	floats.put(a.ink.p)
+	int32s.put(a.labels)
+	a.ink.p, a.labels = nil, nil
 }
 
 // Limits of the half-resolution analysis (analyseCoarse).
@@ -131,7 +144,8 @@ func analyseCoarse(lum plane, f int, origin image.Point) *analysis {
 		}
 	}
 	// The stroke width of the digit's big pieces, as mainStrokeWidth.
-	mask := make([]bool, len(a.labels))
+	mask := bools.get(len(a.labels))
+	defer bools.put(mask)
 	for i, l := range a.labels {
 		mask[i] = l > 0 && !a.comps[l-1].line && a.comps[l-1].area*5 >= biggest && a.comps[l-1].area >= 20
 	}

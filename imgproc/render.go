@@ -14,6 +14,7 @@ func (a *analysis) render(keep []bool, box image.Rectangle) (*image.Gray, error)
 	// The shape at the working resolution, with room to grow.
 	mask, mw, mh := a.mask(keep, box, 0)
 	have := strokeWidth(mask, mw, mh)
+	bools.put(mask)
 	grow := 0.0
 	if have < 0.7*want {
 		grow = (want - have) / 2
@@ -21,7 +22,9 @@ func (a *analysis) render(keep []bool, box image.Rectangle) (*image.Gray, error)
 	pad := int(math.Ceil(grow)) + 2
 	r := box.Inset(-pad)
 	mask, _, _ = a.mask(keep, box, pad)
+	defer bools.put(mask)
 	g := a.grey(keep, r, mask)
+	defer floats.put(g.p)
 	g = normaliseStroke(g, mask, have, want)
 	return fitCentre(g)
 }
@@ -30,7 +33,7 @@ func (a *analysis) render(keep []bool, box image.Rectangle) (*image.Gray, error)
 func (a *analysis) mask(keep []bool, box image.Rectangle, pad int) ([]bool, int, int) {
 	r := box.Inset(-pad)
 	w, h := r.Dx(), r.Dy()
-	m := make([]bool, w*h)
+	m := bools.get(w * h)
 	// Only inside box (and the plane): a glyph split off a wider component
 	// must not take its neighbour's half.
 	in := box.Intersect(image.Rect(0, 0, a.ink.w, a.ink.h))
@@ -63,14 +66,15 @@ func (a *analysis) grey(keep []bool, r image.Rectangle, mask []bool) plane {
 		hi = max(hi, kth(vals, len(vals)/2))
 	}
 	// near: the mask dilated by one pixel, as a row pass and a column pass.
-	across := make([]bool, len(mask))
+	across := bools.get(len(mask))
+	defer bools.put(across)
 	for y := range h {
 		row, out := mask[y*w:(y+1)*w], across[y*w:(y+1)*w]
 		for x, m := range row {
 			out[x] = m || (x > 0 && row[x-1]) || (x < w-1 && row[x+1])
 		}
 	}
-	g := newPlane(w, h)
+	g := scratchPlane(w, h) // render gives it back
 	for y := range h {
 		for x := range w {
 			i := y*w + x

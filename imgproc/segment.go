@@ -36,6 +36,7 @@ func Segment(img image.Image) ([]Glyph, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer a.release()
 	groups := a.groups()
 	if len(groups) == 0 {
 		return nil, fmt.Errorf("%w: only specks or lines", ErrNoInk)

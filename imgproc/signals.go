@@ -54,7 +54,7 @@ func (a *analysis) signals(gs []group) []Signals {
 		}
 		box := g.box
 		w, h := box.Dx(), box.Dy()
-		mask := make([]bool, w*h)
+		mask := bools.get(w * h)
 		var ink int
 		var first int32 // the first component met (labels start at 1)
 		several := false
@@ -85,6 +85,7 @@ func (a *analysis) signals(gs []group) []Signals {
 			Aspect: float64(w) / float64(max(1, h)),
 			Stray:  stray,
 		}
+		bools.put(mask)
 	}
 	return out
 }
@@ -94,7 +95,8 @@ func (a *analysis) signals(gs []group) []Signals {
 // that hysteresis gave to one component can join it to another without
 // merging their labels, as it does all over a thick, noisy stroke.
 func pieces(mask []bool, w, h int) int {
-	labels := make([]int32, len(mask))
+	labels := int32s.get(len(mask))
+	defer int32s.put(labels)
 	parent := forest{0}
 	for y := range h {
 		for x := range w {
@@ -147,7 +149,8 @@ func holes(mask []bool, w, h, least int) int {
 	// and whether it touches the border. It gives what a flood fill from
 	// every background pixel gives, at a fraction of the cost (a flood
 	// fill pushed and popped every pixel of the glyph's box).
-	labels := make([]int32, len(mask))
+	labels := int32s.get(len(mask))
+	defer int32s.put(labels)
 	parent := forest{0}
 	area, border := []int{0}, []bool{false}
 	for y := range h {

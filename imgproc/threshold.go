@@ -23,10 +23,12 @@ const noisy = 0.045
 // noise that sets it. ok is false when nothing rises above the floor.
 func threshold(ink plane) (floor, t, sigma float32, ok bool) {
 	border := newHistogram(-1, 1, 2048)
+	defer border.release()
 	bt := max(1, min(ink.w, ink.h)/50)
 	frame(ink, bt, border.add)
 	med := border.quantile(0.5)
 	ad := newHistogram(0, 1, 1024)
+	defer ad.release()
 	frame(ink, bt, func(v float32) { ad.add(float32(math.Abs(float64(v - med)))) })
 	// The standard deviation that the median absolute deviation implies
 	// for Gaussian noise.
@@ -39,6 +41,7 @@ func threshold(ink plane) (floor, t, sigma float32, ok bool) {
 		return floor, 0, sigma, false
 	}
 	above := newHistogram(0, 1, 1024)
+	defer above.release()
 	for _, v := range ink.p {
 		if v > floor {
 			above.add(v)

@@ -1,5 +1,7 @@
 package luma
 
+import "encoding/binary"
+
 // Tables holds the terms of Rec. 601 luma and alpha for each 8-bit value,
 // the same float32 products a reader would compute, so that a pixel costs
 // three loads and two adds instead of four int-to-float conversions and
@@ -34,13 +36,20 @@ func sumPairsGo(dst []float32, row0, row1 []byte) {
 	}
 }
 
-// Opaque reports whether every pixel of the RGBA rows has alpha 255.
+// Opaque reports whether every pixel of the RGBA rows has alpha 255. It
+// ANDs eight bytes (two pixels) at a time and looks at the alpha bytes
+// once at the end: byte by byte, it cost more than the sums.
 func Opaque(rows ...[]byte) bool {
-	all := uint8(255)
+	const alphas = 0xff000000_ff000000
+	acc := uint64(alphas)
 	for _, r := range rows {
-		for i := 3; i < len(r); i += 4 {
-			all &= r[i]
+		for len(r) >= 8 {
+			acc &= binary.LittleEndian.Uint64(r)
+			r = r[8:]
+		}
+		if len(r) >= 4 { // a last pixel
+			acc &= uint64(binary.LittleEndian.Uint32(r)) | 0xffffffff_00000000
 		}
 	}
-	return all == 255
+	return acc&alphas == alphas
 }

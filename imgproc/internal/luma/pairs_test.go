@@ -64,9 +64,21 @@ func TestOpaque(t *testing.T) {
 	if !Opaque(row, row) {
 		t.Error("opaque rows reported as not")
 	}
-	other := []byte{1, 2, 3, 255, 4, 5, 6, 254}
-	if Opaque(row, other) {
-		t.Error("a pixel of alpha 254 reported as opaque")
+	for _, n := range []int{1, 2, 3, 5, 8} { // each pixel of odd and even rows
+		for k := range n {
+			other := make([]byte, 4*n)
+			for i := range other {
+				other[i] = 255
+			}
+			other[4*k+3] = 254
+			if Opaque(row, other) {
+				t.Errorf("pixel %d of %d has alpha 254, reported opaque", k, n)
+			}
+			other[4*k+3], other[4*k] = 255, 0
+			if !Opaque(other, row) {
+				t.Errorf("%d opaque pixels, one black, reported as not opaque", n)
+			}
+		}
 	}
 }
 

@@ -53,11 +53,17 @@ func (a *analysis) mask(keep []bool, box image.Rectangle, pad int) ([]bool, int,
 // and neighbouring digits stay out.
 func (a *analysis) grey(keep []bool, r image.Rectangle, mask []bool) plane {
 	w, h := r.Dx(), r.Dy()
-	var vals []float32
-	for i, m := range mask {
-		if m {
-			x, y := r.Min.X+i%w, r.Min.Y+i/w
-			vals = append(vals, a.ink.p[y*a.ink.w+x])
+	// The part of r inside the plane: mask is false outside it.
+	in := r.Intersect(image.Rect(0, 0, a.ink.w, a.ink.h))
+	vals := floats.get(len(mask))[:0]
+	defer floats.put(vals)
+	for y := in.Min.Y; y < in.Max.Y; y++ {
+		m := mask[(y-r.Min.Y)*w+in.Min.X-r.Min.X : (y-r.Min.Y)*w+in.Max.X-r.Min.X]
+		ink := a.ink.p[y*a.ink.w+in.Min.X : y*a.ink.w+in.Max.X]
+		for x, on := range m {
+			if on {
+				vals = append(vals, ink[x])
+			}
 		}
 	}
 	lo := a.floor
@@ -75,16 +81,23 @@ func (a *analysis) grey(keep []bool, r image.Rectangle, mask []bool) plane {
 		}
 	}
 	g := scratchPlane(w, h) // render gives it back
-	for y := range h {
-		for x := range w {
-			i := y*w + x
-			near := across[i] || (y > 0 && across[i-w]) || (y < h-1 && across[i+w])
-			ix, iy := r.Min.X+x, r.Min.Y+y
-			if !near || ix < 0 || iy < 0 || ix >= a.ink.w || iy >= a.ink.h {
-				continue
+	for y := in.Min.Y; y < in.Max.Y; y++ {
+		gy := y - r.Min.Y
+		row := across[gy*w : (gy+1)*w]
+		var up, down []bool
+		if gy > 0 {
+			up = across[(gy-1)*w : gy*w]
+		}
+		if gy < h-1 {
+			down = across[(gy+1)*w : (gy+2)*w]
+		}
+		ink := a.ink.p[y*a.ink.w : (y+1)*a.ink.w]
+		out := g.p[gy*w : (gy+1)*w]
+		for x := in.Min.X - r.Min.X; x < in.Max.X-r.Min.X; x++ {
+			if row[x] || (up != nil && up[x]) || (down != nil && down[x]) {
+				v := ink[r.Min.X+x]
+				out[x] = min(1, max(0, (v-lo)/(hi-lo)))
 			}
-			v := a.ink.p[iy*a.ink.w+ix]
-			g.p[y*w+x] = min(1, max(0, (v-lo)/(hi-lo)))
 		}
 	}
 	return g

@@ -371,28 +371,28 @@ func TestOtsu(t *testing.T) {
 // textbook loop over every bin, bit for bit, on sparse histograms like an
 // upload's ink: a few hundred values in 1,024 bins, from several starts.
 func TestOtsuSkipsEmptyBins(t *testing.T) {
+	// every is the textbook search: the class sums before each bin as
+	// prefix sums over all bins, then the best split among them.
 	every := func(h *histogram, from float32) float32 {
 		start := h.bin(from)
-		var n, sum float64
-		for i := start; i < len(h.n); i++ {
-			n += h.n[i]
-			sum += h.n[i] * float64(h.value(i))
+		bins := h.n[start:]
+		cnt, mass := make([]float64, len(bins)+1), make([]float64, len(bins)+1)
+		for k, c := range bins {
+			cnt[k+1] = cnt[k] + c
+			mass[k+1] = mass[k] + c*float64(h.value(start+k))
 		}
-		if n < 2 {
+		total, sum := cnt[len(bins)], mass[len(bins)]
+		if total < 2 {
 			return from
 		}
 		best, bestT := -1.0, from
-		var n0, s0 float64
-		for i := start; i < len(h.n)-1; i++ {
-			n0 += h.n[i]
-			s0 += h.n[i] * float64(h.value(i))
-			n1 := n - n0
-			if n0 == 0 || n1 == 0 {
-				continue
-			}
-			m0, m1 := s0/n0, (sum-s0)/n1
-			if v := n0 * n1 * (m0 - m1) * (m0 - m1); v > best {
-				best, bestT = v, (h.value(i)+h.value(i+1))/2
+		for k := 1; k < len(bins); k++ {
+			n0, n1, s0 := cnt[k], total-cnt[k], mass[k]
+			if n0 > 0 && n1 > 0 {
+				m0, m1 := s0/n0, (sum-s0)/n1
+				if v := n0 * n1 * (m0 - m1) * (m0 - m1); v > best {
+					best, bestT = v, (h.value(start+k-1)+h.value(start+k))/2
+				}
 			}
 		}
 		return bestT

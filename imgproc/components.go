@@ -30,6 +30,17 @@ func components(ink plane, t float32) ([]int32, []component) {
 			c.area++
 			c.mass += float64(ink.p[y*w+x])
 			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			if x > 0 && y > 0 && x < w-1 && y < h-1 {
+				// Inside the frame, the eight neighbours in the same
+				// order as the loop below, without its bounds.
+				for _, d := range [8][2]int{{-1, -1}, {0, -1}, {1, -1}, {-1, 0}, {1, 0}, {-1, 1}, {0, 1}, {1, 1}} {
+					if j := (y+d[1])*w + x + d[0]; labels[j] == 0 && ink.p[j] > t {
+						labels[j] = id
+						stack = append(stack, point{x + d[0], y + d[1]})
+					}
+				}
+				continue
+			}
 			for ny := max(y-1, 0); ny <= min(y+1, h-1); ny++ {
 				row, lab := ink.p[ny*w:(ny+1)*w], labels[ny*w:(ny+1)*w]
 				for nx := max(x-1, 0); nx <= min(x+1, w-1); nx++ {

@@ -60,6 +60,24 @@ func (h *histogram) addAll(p []float32) {
 	h.total += float64(len(p))
 }
 
+// addAbove adds the values of p above floor, keeping integer counts as
+// addAll does: an upload's strokes are mostly saturated ink, one bin.
+func (h *histogram) addAbove(p []float32, floor float32) {
+	c := uint32s.get(len(h.n))
+	defer uint32s.put(c)
+	n := 0
+	for _, v := range p {
+		if v > floor {
+			c[h.bin(v)]++
+			n++
+		}
+	}
+	for j, k := range c {
+		h.n[j] += float64(k)
+	}
+	h.total += float64(n)
+}
+
 // quantile returns the value below which a fraction q of the samples lie.
 func (h *histogram) quantile(q float64) float32 {
 	want, acc := q*h.total, 0.0

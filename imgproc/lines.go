@@ -20,21 +20,23 @@ import "slices"
 func removeRuledLines(ink plane, t, low float32) {
 	line := bools.get(len(ink.p))
 	defer bools.put(line)
-	// find marks in line the rulings of ink above level, rows and columns.
-	find := func(level float32) (rowBand, colBand [][2]int) {
-		rowCount, colCount := inkCounts(ink, level)
-		return findLines(ink, level, true, rowCount, line), findLines(ink, level, false, colCount, line)
+	// find marks in line the rulings of ink above levels[k], rows and
+	// columns.
+	levels := [2]float32{low, t}
+	rowCount, colCount := inkCounts(ink, levels)
+	find := func(k int) (rowBand, colBand [][2]int) {
+		return findLines(ink, levels[k], true, rowCount[k], line), findLines(ink, levels[k], false, colCount[k], line)
 	}
 	var rowBand, colBand [][2]int
 	if low < t {
-		rowBand, colBand = find(low)
+		rowBand, colBand = find(0)
 		if (rowBand != nil || colBand != nil) && !faint(ink, line, t) {
 			rowBand, colBand = nil, nil
 			clear(line)
 		}
 	}
 	if rowBand == nil && colBand == nil {
-		rowBand, colBand = find(t)
+		rowBand, colBand = find(1)
 	}
 	if rowBand == nil && colBand == nil {
 		return
@@ -85,23 +87,44 @@ func faint(ink plane, line []bool, t float32) bool {
 	return strong*2 < n
 }
 
-// inkCounts returns the number of pixels above t in each row and in each
-// column of ink, in one pass in memory order, without a branch per pixel.
-func inkCounts(ink plane, t float32) (rows, cols []int) {
-	rows, cols = make([]int, ink.h), make([]int, ink.w)
+// inkCounts returns the number of pixels above each of two levels in each
+// row and in each column of ink, in one pass in memory order, without a
+// branch per pixel.
+func inkCounts(ink plane, levels [2]float32) (rows, cols [2][]int) {
+	for k := range levels {
+		rows[k], cols[k] = make([]int, ink.h), make([]int, ink.w)
+	}
+	r0, r1, c0, c1 := rows[0], rows[1], cols[0][:ink.w], cols[1][:ink.w]
 	for y := range ink.h {
-		n := 0
+		n0, n1 := 0, 0
 		for x, v := range ink.p[y*ink.w : (y+1)*ink.w] {
-			var c int
-			if v > t {
-				c = 1
+			var a, b int
+			if v > levels[0] {
+				a = 1
 			}
-			n += c
-			cols[x] += c
+			if v > levels[1] {
+				b = 1
+			}
+			n0 += a
+			n1 += b
+			c0[x] += a
+			c1[x] += b
 		}
-		rows[y] = n
+		r0[y], r1[y] = n0, n1
 	}
 	return rows, cols
+}
+
+// anyOn reports whether any of the n pixels of p from k on, step apart,
+// is above t.
+func anyOn(p []float32, k, step, n int, t float32) bool {
+	for range n {
+		if p[k] > t {
+			return true
+		}
+		k += step
+	}
+	return false
 }
 
 // findLines marks in line the pixels of evenly spaced long lines in one
@@ -126,15 +149,18 @@ func findLines(ink plane, t float32, rows bool, count []int, line []bool) [][2]i
 	hasRun := make([]bool, n)
 	// Such a run holds more than a quarter of its span's pixels, so a line
 	// with fewer ink pixels (count) has none and is not scanned.
+	minRun := m * 85 / 100
 	for j := range n {
-		if 4*count[j] <= m*85/100 {
+		if 4*count[j] <= minRun || !anyOn(ink.p, j*lineStep, step, m-minRun+1, t) {
+			// A run spanning minRun pixels starts within the first
+			// m-minRun+1 of the line; a digit's stroke rarely does.
 			continue
 		}
 		start, last := -1, -10
 		for i, k := 0, j*lineStep; i <= m; i, k = i+1, k+step {
 			if i < m && ink.p[k] > t {
 				if i-last > 4 {
-					if start >= 0 && last-start+1 >= m*85/100 {
+					if start >= 0 && last-start+1 >= minRun {
 						long[j] = append(long[j], [2]int{start, last})
 					}
 					start = i
@@ -142,7 +168,7 @@ func findLines(ink plane, t float32, rows bool, count []int, line []bool) [][2]i
 				last = i
 			}
 		}
-		if start >= 0 && last-start+1 >= m*85/100 {
+		if start >= 0 && last-start+1 >= minRun {
 			long[j] = append(long[j], [2]int{start, last})
 		}
 		hasRun[j] = len(long[j]) > 0

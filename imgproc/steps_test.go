@@ -415,6 +415,31 @@ func TestOtsuSkipsEmptyBins(t *testing.T) {
 	}
 }
 
+// TestHistogramAddAbove holds addAbove, which counts in integers, to
+// adding the values above the floor one by one.
+func TestHistogramAddAbove(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	p := make([]float32, 5000)
+	for i := range p {
+		p[i] = float32(r.Float64())
+		if i%3 == 0 {
+			p[i] = 1 // saturated ink: one bin, many times
+		}
+	}
+	for _, floor := range []float32{0, 0.3, 0.999, 1} {
+		got, want := newHistogram(0, 1, 1024), newHistogram(0, 1, 1024)
+		got.addAbove(p, floor)
+		for _, v := range p {
+			if v > floor {
+				want.add(v)
+			}
+		}
+		if !slices.Equal(got.n, want.n) || got.total != want.total {
+			t.Errorf("floor %g: counts differ from adding one by one (total %g, want %g)", floor, got.total, want.total)
+		}
+	}
+}
+
 func TestComponentsAndLines(t *testing.T) {
 	p := newPlane(100, 60)
 	set := func(x0, y0, x1, y1 int) {

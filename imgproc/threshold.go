@@ -42,11 +42,7 @@ func threshold(ink plane) (floor, t, sigma float32, ok bool) {
 	}
 	above := newHistogram(0, 1, 1024)
 	defer above.release()
-	for _, v := range ink.p {
-		if v > floor {
-			above.add(v)
-		}
-	}
+	above.addAbove(ink.p, floor)
 	// The digit is the strongest mark on the page: whatever is much fainter
 	// than its strokes (a toolbar, grey UI text, a ruled line that Otsu's
 	// split put on the wrong side) is not ink. A 3x3 mean keeps single noisy

@@ -68,13 +68,19 @@ type tap struct {
 func resampleTaps(n, m int) [][]tap {
 	s := float64(n) / float64(m)
 	taps := make([][]tap, m)
+	// An output overlaps at most ceil(s)+1 inputs: one backing array,
+	// not a slice grown by appends for each output. (The capacity of
+	// each output's part stops an append from running into the next.)
+	k := max(int(math.Ceil(s))+1, 2)
+	all := make([]tap, m*k)
 	for i := range m {
+		taps[i] = all[i*k : i*k : (i+1)*k]
 		if s <= 1 {
 			c := (float64(i)+0.5)*s - 0.5
 			j := math.Floor(c)
 			fr := float32(c - j)
 			j0, j1 := min(max(int(j), 0), n-1), min(max(int(j)+1, 0), n-1)
-			taps[i] = []tap{{j0, 1 - fr}, {j1, fr}}
+			taps[i] = append(taps[i], tap{j0, 1 - fr}, tap{j1, fr})
 			continue
 		}
 		a, b := float64(i)*s, float64(i+1)*s

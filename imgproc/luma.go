@@ -325,9 +325,10 @@ func rowReader(img image.Image) func(y int, lum, alpha []float32) bool {
 // of most uploads), a function that sums an opaque pair of source rows y
 // and y+1 into the working row out, with the same float32 operations, in
 // the same order, as reading the two rows one by one; it reports false,
-// leaving out as it was, when a pixel of the pair is not opaque. Fusing
-// the steps saves the intermediate rows, and package luma sums eight
-// blocks at once: together, nine tenths of lumaPlane's time.
+// leaving out zero as it was, when a pixel of the pair is not opaque.
+// Fusing the steps saves the intermediate rows, and package luma sums
+// eight blocks at once and checks alpha on the way: together, nine
+// tenths of lumaPlane's time.
 // Other images and factors get nil.
 func rgbaPairs(img image.Image, f int) func(y int, out []float32) bool {
 	m, ok := img.(*image.RGBA)
@@ -341,12 +342,12 @@ func rgbaPairs(img image.Image, f int) func(y int, out []float32) bool {
 		o0 := m.PixOffset(b.Min.X, b.Min.Y+y)
 		o1 := o0 + m.Stride
 		r0, r1 := m.Pix[o0:o0+4*w], m.Pix[o1:o1+4*w]
-		if !luma.Opaque(r0, r1) {
-			return false
-		}
 		// As lumaPlane: each row's pair is summed, then added to the sum
 		// so far (0 for the first row, and 0 + s is s).
-		luma.SumPairs(out[:w/2], r0, r1)
+		if !luma.SumPairs(out[:w/2], r0, r1) || !luma.Opaque(r0[8*(w/2):], r1[8*(w/2):]) {
+			clear(out) // as it was: only this pair of rows writes it
+			return false
+		}
 		if w%2 == 1 { // a last column of one pixel
 			p, q := r0[4*w-4:], r1[4*w-4:]
 			out[w/2] = (t.R[p[0]] + t.G[p[1]] + t.B[p[2]]) + (t.R[q[0]] + t.G[q[1]] + t.B[q[2]])

@@ -20,13 +20,15 @@ var Tables = func() (t struct{ R, G, B, K [256]float32 }) {
 // SumPairs sets dst[i] to the luma sum of the 2x2 block of RGBA pixels
 // 2i and 2i+1 of row0 and row1, for every i < len(dst): (L(row0[2i]) +
 // L(row0[2i+1])) + (L(row1[2i]) + L(row1[2i+1])), alpha ignored. Both
-// rows hold at least 8 bytes per value of dst.
-func SumPairs(dst []float32, row0, row1 []byte) {
-	sumPairs(dst, row0[:8*len(dst)], row1[:8*len(dst)])
+// rows hold at least 8 bytes per value of dst. It reports whether those
+// pixels are all opaque (alpha 255): when not, the sums are no luma of
+// the image, and the caller reads the rows another way.
+func SumPairs(dst []float32, row0, row1 []byte) (opaque bool) {
+	return sumPairs(dst, row0[:8*len(dst)], row1[:8*len(dst)])
 }
 
 // sumPairsGo is SumPairs in Go: the reference the kernel is held to.
-func sumPairsGo(dst []float32, row0, row1 []byte) {
+func sumPairsGo(dst []float32, row0, row1 []byte) (opaque bool) {
 	t := &Tables
 	for i := range dst {
 		p := row0[8*i : 8*i+8 : 8*i+8]
@@ -34,6 +36,7 @@ func sumPairsGo(dst []float32, row0, row1 []byte) {
 		dst[i] = ((t.R[p[0]] + t.G[p[1]] + t.B[p[2]]) + (t.R[p[4]] + t.G[p[5]] + t.B[p[6]])) +
 			((t.R[q[0]] + t.G[q[1]] + t.B[q[2]]) + (t.R[q[4]] + t.G[q[5]] + t.B[q[6]]))
 	}
+	return Opaque(row0, row1)
 }
 
 // Opaque reports whether every pixel of the RGBA rows has alpha 255. It

@@ -10,9 +10,9 @@ DATA lumaWeights<>+8(SB)/4, $(0.00044705882)
 DATA lumaWeights<>+12(SB)/4, $0x000000ff
 GLOBL lumaWeights<>(SB), RODATA|NOPTR, $16
 
-// func sumPairsAVX2(dst *float32, row0 *byte, row1 *byte, n int)
+// func sumPairsAVX2(dst *float32, row0 *byte, row1 *byte, n int) uint32
 // Requires: AVX, AVX2
-TEXT ·sumPairsAVX2(SB), NOSPLIT, $0-32
+TEXT ·sumPairsAVX2(SB), NOSPLIT, $0-36
 	MOVQ         dst+0(FP), AX
 	MOVQ         row0+8(FP), CX
 	MOVQ         row1+16(FP), DX
@@ -21,71 +21,76 @@ TEXT ·sumPairsAVX2(SB), NOSPLIT, $0-32
 	VBROADCASTSS lumaWeights<>+4(SB), Y1
 	VBROADCASTSS lumaWeights<>+8(SB), Y2
 	VPBROADCASTD lumaWeights<>+12(SB), Y3
+	VPCMPEQD     Y4, Y4, Y4
 
 pairs_loop:
 	TESTQ     BX, BX
 	JZ        pairs_done
-	VMOVDQU   (CX), Y4
-	VPAND     Y3, Y4, Y5
-	VCVTDQ2PS Y5, Y6
-	VMULPS    Y0, Y6, Y6
-	VPSRLD    $0x08, Y4, Y5
-	VPAND     Y3, Y5, Y5
-	VCVTDQ2PS Y5, Y5
-	VMULPS    Y1, Y5, Y5
-	VADDPS    Y5, Y6, Y6
-	VPSRLD    $0x10, Y4, Y5
-	VPAND     Y3, Y5, Y5
-	VCVTDQ2PS Y5, Y5
-	VMULPS    Y2, Y5, Y5
-	VADDPS    Y5, Y6, Y6
-	VMOVDQU   32(CX), Y4
-	VPAND     Y3, Y4, Y5
-	VCVTDQ2PS Y5, Y7
+	VMOVDQU   (CX), Y5
+	VPAND     Y5, Y4, Y4
+	VPAND     Y3, Y5, Y6
+	VCVTDQ2PS Y6, Y7
 	VMULPS    Y0, Y7, Y7
-	VPSRLD    $0x08, Y4, Y5
-	VPAND     Y3, Y5, Y5
-	VCVTDQ2PS Y5, Y5
-	VMULPS    Y1, Y5, Y5
-	VADDPS    Y5, Y7, Y7
-	VPSRLD    $0x10, Y4, Y5
-	VPAND     Y3, Y5, Y5
-	VCVTDQ2PS Y5, Y5
-	VMULPS    Y2, Y5, Y5
-	VADDPS    Y5, Y7, Y7
-	VMOVDQU   (DX), Y4
-	VPAND     Y3, Y4, Y5
-	VCVTDQ2PS Y5, Y8
+	VPSRLD    $0x08, Y5, Y6
+	VPAND     Y3, Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y1, Y6, Y6
+	VADDPS    Y6, Y7, Y7
+	VPSRLD    $0x10, Y5, Y6
+	VPAND     Y3, Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y2, Y6, Y6
+	VADDPS    Y6, Y7, Y7
+	VMOVDQU   32(CX), Y5
+	VPAND     Y5, Y4, Y4
+	VPAND     Y3, Y5, Y6
+	VCVTDQ2PS Y6, Y8
 	VMULPS    Y0, Y8, Y8
-	VPSRLD    $0x08, Y4, Y5
-	VPAND     Y3, Y5, Y5
-	VCVTDQ2PS Y5, Y5
-	VMULPS    Y1, Y5, Y5
-	VADDPS    Y5, Y8, Y8
-	VPSRLD    $0x10, Y4, Y5
-	VPAND     Y3, Y5, Y5
-	VCVTDQ2PS Y5, Y5
-	VMULPS    Y2, Y5, Y5
-	VADDPS    Y5, Y8, Y8
-	VMOVDQU   32(DX), Y4
-	VPAND     Y3, Y4, Y5
-	VCVTDQ2PS Y5, Y9
+	VPSRLD    $0x08, Y5, Y6
+	VPAND     Y3, Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y1, Y6, Y6
+	VADDPS    Y6, Y8, Y8
+	VPSRLD    $0x10, Y5, Y6
+	VPAND     Y3, Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y2, Y6, Y6
+	VADDPS    Y6, Y8, Y8
+	VMOVDQU   (DX), Y5
+	VPAND     Y5, Y4, Y4
+	VPAND     Y3, Y5, Y6
+	VCVTDQ2PS Y6, Y9
 	VMULPS    Y0, Y9, Y9
-	VPSRLD    $0x08, Y4, Y5
-	VPAND     Y3, Y5, Y5
-	VCVTDQ2PS Y5, Y5
-	VMULPS    Y1, Y5, Y5
-	VADDPS    Y5, Y9, Y9
-	VPSRLD    $0x10, Y4, Y5
-	VPAND     Y3, Y5, Y5
-	VCVTDQ2PS Y5, Y5
-	VMULPS    Y2, Y5, Y5
-	VADDPS    Y5, Y9, Y9
-	VHADDPS   Y7, Y6, Y6
-	VHADDPS   Y9, Y8, Y8
-	VADDPS    Y8, Y6, Y6
-	VPERMQ    $0xd8, Y6, Y6
-	VMOVUPS   Y6, (AX)
+	VPSRLD    $0x08, Y5, Y6
+	VPAND     Y3, Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y1, Y6, Y6
+	VADDPS    Y6, Y9, Y9
+	VPSRLD    $0x10, Y5, Y6
+	VPAND     Y3, Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y2, Y6, Y6
+	VADDPS    Y6, Y9, Y9
+	VMOVDQU   32(DX), Y5
+	VPAND     Y5, Y4, Y4
+	VPAND     Y3, Y5, Y6
+	VCVTDQ2PS Y6, Y10
+	VMULPS    Y0, Y10, Y10
+	VPSRLD    $0x08, Y5, Y6
+	VPAND     Y3, Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y1, Y6, Y6
+	VADDPS    Y6, Y10, Y10
+	VPSRLD    $0x10, Y5, Y6
+	VPAND     Y3, Y6, Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y2, Y6, Y6
+	VADDPS    Y6, Y10, Y10
+	VHADDPS   Y8, Y7, Y7
+	VHADDPS   Y10, Y9, Y9
+	VADDPS    Y9, Y7, Y7
+	VPERMQ    $0xd8, Y7, Y7
+	VMOVUPS   Y7, (AX)
 	ADDQ      $0x40, CX
 	ADDQ      $0x40, DX
 	ADDQ      $0x20, AX
@@ -93,5 +98,13 @@ pairs_loop:
 	JMP       pairs_loop
 
 pairs_done:
+	VEXTRACTI128 $0x01, Y4, X0
+	VPAND        X0, X4, X0
+	VPSHUFD      $0x4e, X0, X4
+	VPAND        X4, X0, X0
+	VPSHUFD      $0xb1, X0, X4
+	VPAND        X4, X0, X0
+	VMOVD        X0, AX
+	MOVL         AX, ret+32(FP)
 	VZEROUPPER
 	RET

@@ -4,7 +4,7 @@
 
 package luma
 
-// sumPairsAVX2 sets dst[0:8n] to the luma sums of the 2x2 blocks of 16n RGBA pixels of row0 over row1.
+// sumPairsAVX2 sets dst[0:8n] to the luma sums of the 2x2 blocks of 16n RGBA pixels of row0 over row1, and returns the AND of those pixels.
 //
 //go:noescape
-func sumPairsAVX2(dst *float32, row0 *byte, row1 *byte, n int)
+func sumPairsAVX2(dst *float32, row0 *byte, row1 *byte, n int) uint32

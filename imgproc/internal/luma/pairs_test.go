@@ -24,11 +24,23 @@ func TestSumPairs(t *testing.T) {
 						row0[i], row1[i] = 255*uint8(i/4%2), 255
 					}
 				}
-				got, want := make([]float32, n), make([]float32, n)
-				SumPairs(got, row0, row1)
-				sumPairsGo(want, row0, row1)
-				if !slices.Equal(got, want) {
-					t.Errorf("%d blocks: %v, want %v", n, got, want)
+				for _, hole := range []int{-1, 0, 2*n - 1, r.IntN(2*n + 1)} {
+					// Opaque, but for at most one pixel of row1.
+					for i := 3; i < len(row0); i += 4 {
+						row0[i], row1[i] = 255, 255
+					}
+					if hole >= 0 && hole < 2*n {
+						row1[4*hole+3] = 254
+					}
+					got, want := make([]float32, n), make([]float32, n)
+					gotOpaque := SumPairs(got, row0, row1)
+					wantOpaque := sumPairsGo(want, row0, row1)
+					if !slices.Equal(got, want) {
+						t.Errorf("%d blocks: %v, want %v", n, got, want)
+					}
+					if isHole := hole >= 0 && hole < 2*n; gotOpaque != wantOpaque || gotOpaque == isHole {
+						t.Errorf("%d blocks, pixel %d not opaque: reported opaque %v, Go says %v", n, hole, gotOpaque, wantOpaque)
+					}
 				}
 			}
 		})

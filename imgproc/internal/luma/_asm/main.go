@@ -27,10 +27,13 @@ func main() {
 	Generate()
 }
 
-// genSumPairs emits sumPairsAVX2(dst *float32, row0, row1 *byte, n int),
-// which sets 8n values of dst, each the luma sum of a 2x2 block of RGBA
-// pixels: dst[i] = (L(row0[2i]) + L(row0[2i+1])) + (L(row1[2i]) +
-// L(row1[2i+1])), L(p) = (R[p.r] + G[p.g]) + B[p.b].
+// genSumPairs emits sumPairsAVX2(dst *float32, row0, row1 *byte, n int)
+// uint32, which sets 8n values of dst, each the luma sum of a 2x2 block
+// of RGBA pixels: dst[i] = (L(row0[2i]) + L(row0[2i+1])) + (L(row1[2i]) +
+// L(row1[2i+1])), L(p) = (R[p.r] + G[p.g]) + B[p.b]. It returns the AND
+// of all the pixels read, whose top byte is 255 when all are opaque: the
+// check costs one instruction per vector already loaded, where a separate
+// pass would read the rows again.
 //
 // One step reads 16 pixels of each row as two vectors of 8 dwords. The
 // channels are masked and shifted out of the dwords, converted and
@@ -44,9 +47,9 @@ func genSumPairs() {
 	}
 	DATA(12, U32(0xff))
 
-	TEXT("sumPairsAVX2", NOSPLIT, "func(dst *float32, row0, row1 *byte, n int)")
+	TEXT("sumPairsAVX2", NOSPLIT, "func(dst *float32, row0, row1 *byte, n int) uint32")
 	Pragma("noescape")
-	Doc("sumPairsAVX2 sets dst[0:8n] to the luma sums of the 2x2 blocks of 16n RGBA pixels of row0 over row1.")
+	Doc("sumPairsAVX2 sets dst[0:8n] to the luma sums of the 2x2 blocks of 16n RGBA pixels of row0 over row1, and returns the AND of those pixels.")
 	dst := Load(Param("dst"), GP64())
 	row0 := Load(Param("row0"), GP64())
 	row1 := Load(Param("row1"), GP64())
@@ -57,11 +60,14 @@ func genSumPairs() {
 	VBROADCASTSS(w.Offset(4), wg)
 	VBROADCASTSS(w.Offset(8), wb)
 	VPBROADCASTD(w.Offset(12), mask)
+	all := YMM() // the AND of every pixel read
+	VPCMPEQD(all, all, all)
 
 	// lum returns the luma of the 8 pixels at m.
 	lum := func(m Mem) VecVirtual {
 		px, c, l, t := YMM(), YMM(), YMM(), YMM()
 		VMOVDQU(m, px)
+		VPAND(px, all, all)
 		VPAND(mask, px, c)
 		VCVTDQ2PS(c, l)
 		VMULPS(wr, l, l)
@@ -95,6 +101,16 @@ func genSumPairs() {
 	JMP(LabelRef("pairs_loop"))
 
 	Label("pairs_done")
+	hi := XMM()
+	VEXTRACTI128(U8(1), all, hi)
+	VPAND(hi, all.AsX(), hi)
+	VPSHUFD(U8(0x4e), hi, all.AsX()) // swap the quadwords
+	VPAND(all.AsX(), hi, hi)
+	VPSHUFD(U8(0xb1), hi, all.AsX()) // swap the dwords of each
+	VPAND(all.AsX(), hi, hi)
+	r := GP32()
+	VMOVD(hi, r)
+	Store(r, ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }

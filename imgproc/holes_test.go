@@ -149,6 +149,31 @@ func TestStrokeWidthMatchesNeighbours(t *testing.T) {
 	}
 }
 
+// TestComponentWidthMatchesMask holds componentWidth, which reads a label
+// plane in place, to strokeWidth on a mask of the component's box.
+func TestComponentWidthMatchesMask(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for k := range 1000 {
+		w, h := 1+r.IntN(30), 1+r.IntN(30)
+		labels := make([]int32, w*h)
+		for i := range labels {
+			labels[i] = int32(r.IntN(3))
+		}
+		x0, y0 := r.IntN(w), r.IntN(h)
+		box := image.Rect(x0, y0, x0+1+r.IntN(w-x0), y0+1+r.IntN(h-y0))
+		id := int32(1 + r.IntN(2))
+		mask := make([]bool, box.Dx()*box.Dy())
+		for y := box.Min.Y; y < box.Max.Y; y++ {
+			for x := box.Min.X; x < box.Max.X; x++ {
+				mask[(y-box.Min.Y)*box.Dx()+x-box.Min.X] = labels[y*w+x] == id
+			}
+		}
+		if got, want := componentWidth(labels, w, box, id), strokeWidth(mask, box.Dx(), box.Dy()); got != want {
+			t.Fatalf("case %d (%dx%d, box %v): componentWidth %v, want %v", k, w, h, box, got, want)
+		}
+	}
+}
+
 // TestPiecesMatchesComponents checks pieces against the flood fill of
 // components on random masks of every density.
 func TestPiecesMatchesComponents(t *testing.T) {

@@ -179,19 +179,17 @@ func rulingLike(b image.Rectangle, w, h int) bool {
 
 // componentWidth is the stroke width of component id within its box.
 func componentWidth(labels []int32, w int, box image.Rectangle, id int32) float64 {
-	mask := make([]bool, box.Dx()*box.Dy())
-	for y := box.Min.Y; y < box.Max.Y; y++ {
-		for x := box.Min.X; x < box.Max.X; x++ {
-			mask[(y-box.Min.Y)*box.Dx()+x-box.Min.X] = labels[y*w+x] == id
-		}
+	if box.Empty() {
+		return 0
 	}
-	return strokeWidth(mask, box.Dx(), box.Dy())
+	return widthOf(shapeEdges(labels[box.Min.Y*w+box.Min.X:], box.Dx(), box.Dy(), w, id))
 }
 
 // regionWidth is the stroke width of a region of pixel indices (in an
 // image w wide) with bounding box box.
 func regionWidth(region []int, box image.Rectangle, w int) float64 {
-	mask := make([]bool, box.Dx()*box.Dy())
+	mask := bools.get(box.Dx() * box.Dy())
+	defer bools.put(mask)
 	for _, i := range region {
 		mask[(i/w-box.Min.Y)*box.Dx()+i%w-box.Min.X] = true
 	}

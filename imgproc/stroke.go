@@ -9,22 +9,41 @@ import (
 // stroke of width w and length L has area wL and two sides of L, each
 // costing on average 4/pi edges per unit length over all directions.
 func strokeWidth(mask []bool, w, h int) float64 {
+	return widthOf(shapeEdges(mask, w, h, w, true))
+}
+
+// widthOf is strokeWidth's estimate from a shape's area and edges.
+func widthOf(area, edges int) float64 {
+	if edges == 0 {
+		return 0
+	}
+	return 2 * float64(area) / float64(edges) * 4 / math.Pi
+}
+
+// shapeEdges returns the area and the 4-neighbour ink/background pairs of
+// the shape of the values equal to in of a w x h window of p, whose rows
+// are stride apart: a mask (in true), or one component of a label plane
+// (in its label), read where it is without copying it into a mask.
+func shapeEdges[T comparable](p []T, w, h, stride int, in T) (area, edges int) {
 	// Every ink/background pair is a change of value along a row or a
 	// column, with the outside counted as background: counting changes
 	// row by row and between rows needs no neighbour tests per pixel.
-	var area, edges int
-	above := make([]bool, w) // the row above; all background before the first
 	for y := range h {
-		row := mask[y*w : y*w+w]
+		row := p[y*stride : y*stride+w]
+		var above []T // nil for the first row: background above it
+		if y > 0 {
+			above = p[(y-1)*stride : (y-1)*stride+w]
+		}
 		prev := false
-		for x, m := range row {
+		for x, v := range row {
+			m := v == in
 			if m {
 				area++
 			}
 			if m != prev {
 				edges++
 			}
-			if m != above[x] {
+			if m != (above != nil && above[x] == in) {
 				edges++
 			}
 			prev = m
@@ -32,17 +51,15 @@ func strokeWidth(mask []bool, w, h int) float64 {
 		if prev {
 			edges++
 		}
-		above = row
 	}
-	for _, m := range above { // the last row against the background below
-		if m {
-			edges++
+	if h > 0 { // the last row against the background below
+		for _, v := range p[(h-1)*stride : (h-1)*stride+w] {
+			if v == in {
+				edges++
+			}
 		}
 	}
-	if edges == 0 {
-		return 0
-	}
-	return 2 * float64(area) / float64(edges) * 4 / math.Pi
+	return area, edges
 }
 
 // normaliseStroke makes strokes of width have about as wide as MNIST's

@@ -76,6 +76,7 @@ func inkMapFine(lum plane, dark bool, r int) plane {
 // components that are not ruled lines (specks and lines would pull it down).
 func mainStrokeWidth(ink plane, t float32) float64 {
 	labels, comps := components(ink, t)
+	defer int32s.put(labels)
 	markLines(comps, ink.w, ink.h)
 	biggest := 0
 	for _, c := range comps {
@@ -83,7 +84,8 @@ func mainStrokeWidth(ink plane, t float32) float64 {
 			biggest = max(biggest, c.area)
 		}
 	}
-	mask := make([]bool, len(labels))
+	mask := bools.get(len(labels))
+	defer bools.put(mask)
 	for i, l := range labels {
 		mask[i] = l > 0 && !comps[l-1].line && comps[l-1].area*5 >= biggest && comps[l-1].area >= 20
 	}

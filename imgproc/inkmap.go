@@ -78,6 +78,13 @@ func mainStrokeWidth(ink plane, t float32) float64 {
 	labels, comps := components(ink, t)
 	defer int32s.put(labels)
 	markLines(comps, ink.w, ink.h)
+	return bigPiecesWidth(labels, comps, ink.w, ink.h)
+}
+
+// bigPiecesWidth is the stroke width of the components of a w x h
+// labelling that are not lines and hold at least a fifth of the biggest
+// one's area (and 20 pixels).
+func bigPiecesWidth(labels []int32, comps []component, w, h int) float64 {
 	biggest := 0
 	for _, c := range comps {
 		if !c.line {
@@ -89,5 +96,5 @@ func mainStrokeWidth(ink plane, t float32) float64 {
 	for i, l := range labels {
 		mask[i] = l > 0 && !comps[l-1].line && comps[l-1].area*5 >= biggest && comps[l-1].area >= 20
 	}
-	return strokeWidth(mask, ink.w, ink.h)
+	return strokeWidth(mask, w, h)
 }

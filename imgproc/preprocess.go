@@ -137,19 +137,8 @@ func analyseCoarse(lum plane, f int, origin image.Point) *analysis {
 	if keep, box := a.mainGroup(); keep == nil || max(box.Dx(), box.Dy()) < coarseMinDigit {
 		return nil
 	}
-	biggest := 0
-	for _, c := range a.comps {
-		if !c.line {
-			biggest = max(biggest, c.area)
-		}
-	}
 	// The stroke width of the digit's big pieces, as mainStrokeWidth.
-	mask := bools.get(len(a.labels))
-	defer bools.put(mask)
-	for i, l := range a.labels {
-		mask[i] = l > 0 && !a.comps[l-1].line && a.comps[l-1].area*5 >= biggest && a.comps[l-1].area >= 20
-	}
-	if strokeWidth(mask, a.ink.w, a.ink.h) < coarseMinStroke {
+	if bigPiecesWidth(a.labels, a.comps, a.ink.w, a.ink.h) < coarseMinStroke {
 		return nil
 	}
 	return a

@@ -29,15 +29,11 @@ func (s *scratch[T]) get(n int) []T {
 // put gives b back. The caller must not use it, or any slice of it,
 // afterwards.
 func (s *scratch[T]) put(b []T) {
-	if cap(b) == 0 || cap(b)*int(unsafe.Sizeof(b[0])) > maxScratch {
+	if cap(b) == 0 || cap(b)*int(unsafe.Sizeof(b[0])) > keepBytes {
 		return // a rare huge image's memory is not held on to
 	}
 	s.pool.Put(&b)
 }
-
-// maxScratch bounds the bytes of one slice kept for reuse: a 1-megapixel
-// plane.
-const maxScratch = 4 << 20
 
 var (
 	floats   scratch[float32]

@@ -129,8 +129,9 @@ type upload struct {
 
 var uploadPool sync.Pool
 
-// keepBytes bounds what an upload keeps: a 1-megapixel RGBA image, a 4 MB
-// file. A rare larger one is not held on to.
+// keepBytes bounds each buffer kept for the next upload: a 1-megapixel RGBA
+// image, a 4 MB file, a 1-megapixel plane in scratch memory. A rare larger
+// one is not held on to.
 const keepBytes = 4 << 20
 
 // keep adopts the pixel memory of img for the next upload, if it is larger

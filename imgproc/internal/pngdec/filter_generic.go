@@ -3,8 +3,6 @@
 package pngdec
 
 // Without the assembly kernel only the Go filters exist.
-const useAVX = false
-
 func paethRGB(cur, prev []byte)  { paeth3(cur, prev) }
 func paethRGBA(cur, prev []byte) { paeth4(cur, prev) }
 

@@ -72,8 +72,12 @@ func colSumsGo(dst, src []float32, ld, rows int) {
 func adamGo(w, g, m, v []float32, b1, b2, lr, eps float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	for i, gi := range g {
-		mi := b1*m[i] + (1-b1)*gi
-		vi := b2*v[i] + (1-b2)*gi*gi
+		// The kernels round each product before adding it. Go may fuse
+		// x*y + z into one FMA (arm64 always, amd64 with GOAMD64=v3), which
+		// rounds once; the explicit conversions keep the products rounded,
+		// so every platform takes the same steps as the kernels.
+		mi := float32(b1*m[i]) + float32((1-b1)*gi)
+		vi := float32(b2*v[i]) + float32((1-b2)*gi*gi)
 		m[i], v[i] = mi, vi
 		w[i] -= lr * mi / (float32(math.Sqrt(float64(vi))) + eps)
 	}

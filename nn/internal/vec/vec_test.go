@@ -141,8 +141,12 @@ func refMax4(dst, a, b, c, d []float32) {
 
 func refAdam(w, g, m, v []float32, b1, b2, lr, eps float32) {
 	for i := range w {
-		m[i] = b1*m[i] + (1-b1)*g[i]
-		v[i] = b2*v[i] + (1-b2)*g[i]*g[i]
+		// Products rounded before the sum, as the kernels do: without the
+		// conversions a GOAMD64=v3 or arm64 build fuses them into an FMA,
+		// and where the two terms nearly cancel the results differ in the
+		// sixth digit.
+		m[i] = float32(b1*m[i]) + float32((1-b1)*g[i])
+		v[i] = float32(b2*v[i]) + float32((1-b2)*g[i]*g[i])
 		w[i] -= lr * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
 	}
 }

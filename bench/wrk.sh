@@ -3,7 +3,8 @@
 # Debian's wrk (a C load generator, far lighter than a Go client on a
 # 2-core machine) posts one of the page's 160x160 example PNGs as a raw
 # image/png body over N keep-alive connections, and the server's VmRSS is
-# sampled while it runs, to show that memory stays flat.
+# sampled while it runs, to show that memory stays flat. It ends with the
+# server's CPU time per request.
 #
 #   sudo apt-get install -y wrk
 #   bench/wrk.sh [-c connections] [-d seconds] [-s sample-every-seconds] [-b digitnet-binary]
@@ -60,6 +61,16 @@ echo "digitnet serve (pid $pid) on 127.0.0.1:$port, VmRSS $(rss) before load; $(
 	done
 ) &
 sampler=$!
-wrk -t 1 -c "$conns" -d "${secs}s" --latency -s "$tmp/post.lua" "http://127.0.0.1:$port/api/v1/predict"
+# The server's own CPU time (user + system, fields 14 and 15 of
+# /proc/PID/stat, in clock ticks) per request is the figure that carries
+# from one host to another: capacity is about cores / CPU per request, while
+# requests/s also depends on how fast this host is today and on wrk's share.
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+cpu0=$(cpu)
+wrk -t 1 -c "$conns" -d "${secs}s" --latency -s "$tmp/post.lua" "http://127.0.0.1:$port/api/v1/predict" | tee "$tmp/wrk.out"
+cpu1=$(cpu)
 wait "$sampler" 2>/dev/null || true
+awk -v ticks="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" '/ requests in / && $1 > 0 {
+	printf "server CPU %.1f s for %d requests: %.0f µs per request\n", ticks / hz, $1, ticks / hz * 1e6 / $1
+}' "$tmp/wrk.out"
 echo "server VmRSS $(rss) after load, peak $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$pid/status")"

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"digitnet/augment"
+	"digitnet/models"
 	"digitnet/nn"
 	"digitnet/train"
 )
@@ -111,5 +112,30 @@ func TestPreparedBanksGolden(t *testing.T) {
 				t.Errorf("bank sha256 %s…, want %s…", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestMixSources checks that MixSources gives one source per kind asked
+// for, of the length asked, in the order Fit draws them, and none for
+// MNIST alone.
+func TestMixSources(t *testing.T) {
+	trainSet, _ := loadMNIST(t)
+	if srcs, err := train.MixSources(trainSet, models.Mix{}, 1); err != nil || len(srcs) != 0 {
+		t.Errorf("MNIST alone: %d sources, %v", len(srcs), err)
+	}
+	mix := models.Mix{Styles: 5, Restyled: 4, Outliers: 3, RenderedStyles: 2, Rendered: 1}
+	srcs, err := train.MixSources(trainSet, mix, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lens []int
+	for _, s := range srcs {
+		lens = append(lens, s.Len())
+	}
+	if want := []int{5, 4, 3, 2, 1}; !slices.Equal(lens, want) {
+		t.Errorf("source lengths %v, want %v", lens, want)
+	}
+	if _, ok := srcs[2].(*train.Bank); !ok {
+		t.Errorf("third source is %T, want the outliers' *train.Bank", srcs[2])
 	}
 }

@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"testing"
@@ -9,45 +10,75 @@ import (
 
 	"digitnet/augment"
 	"digitnet/mnist"
+	"digitnet/models"
 	"digitnet/nn"
 	"digitnet/train"
 )
 
-// TestMeasuringEachEpochKeepsTraining checks that evaluating the model
-// after every epoch, as `digitnet train` does, leaves the trained weights
-// bit for bit as without it: a model file's sha256 must not depend on
-// whether anyone watched.
+// TestMeasuringEachEpochKeepsTraining checks that FitMeasured, which
+// evaluates the model after every epoch as `digitnet train` does, leaves
+// the trained weights bit for bit as Fit alone: a model file's sha256 must
+// not depend on whether anyone watched. It also checks the figures it
+// hands on.
 func TestMeasuringEachEpochKeepsTraining(t *testing.T) {
 	trainSet, testSet := loadMNIST(t)
 	testSet, _, _ = train.Holdout(testSet, 1000, 0) // the call matters, not the figure
 	for _, aug := range []bool{false, true} {
-		fit := func(measure bool) []float32 {
+		cfg := train.Config{Epochs: 2, Limit: 256, Seed: 7}
+		if aug {
+			opt := augment.Default
+			cfg.Augment = &opt
+		}
+		model := func() *nn.Model {
 			m, err := nn.New(nn.Tutorial(), 7)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg := train.Config{Epochs: 2, Limit: 256, Seed: 7}
-			if aug {
-				opt := augment.Default
-				cfg.Augment = &opt
-			}
-			var epochs int
-			err = train.Fit(context.Background(), m, trainSet, cfg, nil, func(train.EpochResult) {
-				epochs++
-				if measure {
-					if _, err := train.Evaluate(m, testSet); err != nil {
-						t.Error(err)
-					}
-				}
-			})
-			if err != nil || epochs != 2 {
-				t.Fatalf("Fit: %v after %d epochs", err, epochs)
-			}
-			return m.Params
+			return m
 		}
-		if !slices.Equal(fit(false), fit(true)) {
-			t.Errorf("augment=%v: measuring each epoch changed the trained weights", aug)
+		alone := model()
+		if err := train.Fit(context.Background(), alone, trainSet, cfg, nil, nil); err != nil {
+			t.Fatal(err)
 		}
+		for _, validation := range []bool{false, true} {
+			watched := model()
+			var seen []models.Epoch
+			history, last, err := train.FitMeasured(context.Background(), watched, trainSet, testSet, cfg, validation, nil,
+				func(ep models.Epoch) error { seen = append(seen, ep); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(alone.Params, watched.Params) {
+				t.Errorf("augment=%v: measuring each epoch changed the trained weights", aug)
+			}
+			if len(history) != 2 || !slices.Equal(history, seen) {
+				t.Fatalf("history %+v, epoch callback saw %+v; want the same 2 epochs", history, seen)
+			}
+			measured, other := history[1].TestAccuracy, history[1].ValAccuracy
+			if validation {
+				measured, other = other, measured
+			}
+			if last.N != testSet.N || measured != math.Round(last.Accuracy*1e6)/1e6 || other != 0 {
+				t.Errorf("validation=%v: last epoch %+v, last measurement %d images at %v", validation, history[1], last.N, last.Accuracy)
+			}
+		}
+	}
+}
+
+// TestFitMeasuredStops checks that an error from the epoch callback (a
+// full disk under --log) ends the run after that epoch and comes back.
+func TestFitMeasuredStops(t *testing.T) {
+	trainSet, testSet := loadMNIST(t)
+	testSet, _, _ = train.Holdout(testSet, 200, 0)
+	m, err := nn.New(nn.Tutorial(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := errors.New("no space left on device")
+	history, _, err := train.FitMeasured(context.Background(), m, trainSet, testSet, train.Config{Epochs: 3, Limit: 64, Seed: 1}, false, nil,
+		func(models.Epoch) error { return full })
+	if !errors.Is(err, full) || len(history) != 1 {
+		t.Errorf("got %v after %d epochs; want %v after 1", err, len(history), full)
 	}
 }
 

@@ -149,8 +149,8 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		n = cfg.Limit
 	}
 	mix := models.Mix{Styles: *styles, Restyled: *restyled, Outliers: *outliers, RenderedStyles: *renderedStyles, Rendered: *rendered}
-	if cfg.Mix, err = mixSources(fitSet, mix, *seed); err != nil {
-		return err
+	if cfg.Mix, err = train.MixSources(fitSet, mix, *seed); err != nil {
+		return fmt.Errorf("draw the training mix: %w", err)
 	}
 	for _, src := range cfg.Mix {
 		n += src.Len()
@@ -177,41 +177,16 @@ func runTrain(ctx context.Context, args []string, e env) error {
 		spec, n, count(*epochs, "epoch"), *batch, *lr, *schedule, *seed, *aug, measureSet.N, measured)
 	bar := newProgressBar(stderr)
 	start := time.Now()
-	// An epoch callback cannot return an error, so it stops the run
-	// through this context instead.
-	fitCtx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	var history []models.Epoch
-	var last train.Metrics
-	err = train.Fit(fitCtx, m, fitSet, cfg, bar.update, func(r train.EpochResult) {
-		// Predict only reads the weights, and Fit's random streams are
-		// its own, so measuring here leaves the training bit for bit as it
-		// would be without it.
-		mt, err := train.Evaluate(m, measureSet)
-		if err != nil {
-			stop(err)
-			return
-		}
-		last = mt
-		ep := models.Epoch{Epoch: r.Epoch, Loss: r.Loss, Accuracy: r.Accuracy,
-			Seconds: r.Duration.Seconds(), ImagesPerSec: float64(r.Images) / r.Duration.Seconds()}
-		if *validation > 0 {
-			ep.ValLoss, ep.ValAccuracy = mt.Loss, mt.Accuracy
-		} else {
-			ep.TestLoss, ep.TestAccuracy = mt.Loss, mt.Accuracy
-		}
-		ep = roundEpoch(ep)
-		history = append(history, ep)
+	history, last, err := train.FitMeasured(ctx, m, fitSet, measureSet, cfg, *validation > 0, bar.update, func(ep models.Epoch) error {
 		bar.epochDone(ep, *epochs, measured)
-		if epochLog != nil {
-			if err := writeEpochLine(epochLog, ep); err != nil {
-				stop(fmt.Errorf("--log: %w", err))
-			}
+		if epochLog == nil {
+			return nil
 		}
+		if err := writeEpochLine(epochLog, ep); err != nil {
+			return fmt.Errorf("--log: %w", err)
+		}
+		return nil
 	})
-	if cause := context.Cause(fitCtx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
-		err = cause
-	}
 	if errors.Is(err, context.Canceled) {
 		bar.clear()
 		return interrupted(fmt.Sprintf("%s was not written", *out))
@@ -253,41 +228,6 @@ func runTrain(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// mixSources returns the training sources beyond MNIST that mix asks for.
-// The banks (outliers, rendered styles, rendered digits) are drawn once,
-// from seed.
-func mixSources(set *mnist.Set, mix models.Mix, seed uint64) ([]train.Source, error) {
-	var srcs []train.Source
-	if mix.Styles > 0 {
-		srcs = append(srcs, train.Styles{N: mix.Styles})
-	}
-	if mix.Restyled > 0 {
-		srcs = append(srcs, train.NewRestyled(set, mix.Restyled))
-	}
-	if mix.Outliers > 0 {
-		b, err := train.NewOutliers(mix.Outliers, seed)
-		if err != nil {
-			return nil, fmt.Errorf("draw --outliers: %w", err)
-		}
-		srcs = append(srcs, b)
-	}
-	if mix.RenderedStyles > 0 {
-		b, err := train.NewRenderedStyles(mix.RenderedStyles, seed)
-		if err != nil {
-			return nil, fmt.Errorf("draw --rendered-styles: %w", err)
-		}
-		srcs = append(srcs, b)
-	}
-	if mix.Rendered > 0 {
-		b, err := train.NewRendered(set, mix.Rendered, seed)
-		if err != nil {
-			return nil, fmt.Errorf("draw --rendered: %w", err)
-		}
-		srcs = append(srcs, b)
-	}
-	return srcs, nil
-}
-
 // mixMeta is mix as the model's metadata keeps it: nothing for MNIST alone.
 func mixMeta(mix models.Mix) *models.Mix {
 	if mix == (models.Mix{}) {
@@ -302,20 +242,6 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// roundEpoch keeps an epoch's figures to the digits that mean something,
-// so the log and the model's metadata stay short.
-func roundEpoch(ep models.Epoch) models.Epoch {
-	round := func(v float64, digits float64) float64 {
-		p := math.Pow(10, digits)
-		return math.Round(v*p) / p
-	}
-	return models.Epoch{Epoch: ep.Epoch,
-		Loss: round(ep.Loss, 6), Accuracy: round(ep.Accuracy, 6),
-		ValLoss: round(ep.ValLoss, 6), ValAccuracy: round(ep.ValAccuracy, 6),
-		TestLoss: round(ep.TestLoss, 6), TestAccuracy: round(ep.TestAccuracy, 6),
-		Seconds: round(ep.Seconds, 3), ImagesPerSec: round(ep.ImagesPerSec, 0)}
 }
 
 // writeEpochLine appends one JSON line to the --log file. Each line is

@@ -18,6 +18,48 @@ func flattenSurround(lum plane) bool {
 		return false // too small to be a photo of a page
 	}
 	g := pool(lum, b)
+	light := lightOnDark(g)
+	if light == nil {
+		return false
+	}
+	label, best, area := largestRegion(light, g.w, g.h)
+	if box := regionBox(label, best, g.w); area*10 < box*7 || box*4 < g.w*g.h {
+		return false // not a solid block, or a small one
+	}
+	// The sheet: its region with the writing's holes filled.
+	sheet, holes := filled(label, best, g.w, g.h)
+	if holes*10 > area*3 {
+		return false // more writing than paper: not a sheet
+	}
+	// Shrunk by one cell to stay clear of the edge's shading; cells along
+	// the sheet's edge mix paper and desk and count for neither.
+	inner, near := erode(sheet, g.w, g.h), dilate(sheet, g.w, g.h)
+	var paper []float32
+	for i, in := range inner {
+		if in && label[i] == best {
+			paper = append(paper, g.p[i])
+		}
+	}
+	if len(paper) == 0 || !writingOnSheet(lum, g, b, inner, near) {
+		return false
+	}
+	ph := newHistogram(0, 1, 256)
+	ph.addAll(paper)
+	level := ph.quantile(0.5)
+	for y := range lum.h {
+		for x := range lum.w {
+			if !inner[min(y/b, g.h-1)*g.w+min(x/b, g.w-1)] {
+				lum.p[y*lum.w+x] = level
+			}
+		}
+	}
+	return true
+}
+
+// lightOnDark splits the grid's cells at Otsu's threshold and returns which
+// are light, or nil unless the two sides differ by at least 0.2 and the
+// border is mostly dark (the sheet does not fill the frame).
+func lightOnDark(g plane) []bool {
 	h := newHistogram(0, 1, 256)
 	h.addAll(g.p)
 	t := h.otsu(0)
@@ -34,72 +76,78 @@ func flattenSurround(lum plane) bool {
 		}
 	}
 	if nLight == 0 || nDark == 0 || sumLight/nLight-sumDark/nDark < 0.2 {
-		return false
+		return nil
 	}
-	// The border must be mostly dark: the sheet does not fill the frame.
 	var border, darkBorder int
-	for y := range g.h {
-		for x := range g.w {
-			if x == 0 || y == 0 || x == g.w-1 || y == g.h-1 {
-				border++
-				if !light[y*g.w+x] {
-					darkBorder++
-				}
+	for i := range light {
+		if x, y := i%g.w, i/g.w; x == 0 || y == 0 || x == g.w-1 || y == g.h-1 {
+			border++
+			if !light[i] {
+				darkBorder++
 			}
 		}
 	}
 	if darkBorder*10 < border*6 {
-		return false
+		return nil
 	}
-	// Largest light region.
-	label := make([]int32, len(light))
-	var best, bestArea int32
+	return light
+}
+
+// largestRegion labels the 8-connected regions of mask (w x h), each with
+// its first cell's index + 1, and returns the labels, the largest region's
+// label (the first of equals) and its area.
+func largestRegion(mask []bool, w, h int) (label []int32, best int32, area int) {
+	label = make([]int32, len(mask))
 	var stack []int
-	for start := range light {
-		if !light[start] || label[start] != 0 {
+	for start := range mask {
+		if !mask[start] || label[start] != 0 {
 			continue
 		}
 		id := int32(start + 1)
-		var area int32
+		n := 0
 		label[start] = id
 		stack = append(stack[:0], start)
 		for len(stack) > 0 {
 			i := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			area++
-			x, y := i%g.w, i/g.w
+			n++
+			x, y := i%w, i/w
 			for dy := -1; dy <= 1; dy++ {
 				for dx := -1; dx <= 1; dx++ {
 					nx, ny := x+dx, y+dy
-					if nx >= 0 && ny >= 0 && nx < g.w && ny < g.h && light[ny*g.w+nx] && label[ny*g.w+nx] == 0 {
-						label[ny*g.w+nx] = id
-						stack = append(stack, ny*g.w+nx)
+					if nx >= 0 && ny >= 0 && nx < w && ny < h && mask[ny*w+nx] && label[ny*w+nx] == 0 {
+						label[ny*w+nx] = id
+						stack = append(stack, ny*w+nx)
 					}
 				}
 			}
 		}
-		if area > bestArea {
-			best, bestArea = id, area
+		if n > area {
+			best, area = id, n
 		}
 	}
-	x0, y0, x1, y1 := g.w, g.h, -1, -1
-	for i, l := range label {
-		if l == best {
-			x0, y0, x1, y1 = min(x0, i%g.w), min(y0, i/g.w), max(x1, i%g.w), max(y1, i/g.w)
+	return label, best, area
+}
+
+// regionBox returns the area of the bounding box of the cells labelled l.
+func regionBox(label []int32, l int32, w int) int {
+	x0, y0, x1, y1 := w, len(label)/w, -1, -1
+	for i, li := range label {
+		if li == l {
+			x0, y0, x1, y1 = min(x0, i%w), min(y0, i/w), max(x1, i%w), max(y1, i/w)
 		}
 	}
-	boxArea := int32((x1 - x0 + 1) * (y1 - y0 + 1))
-	if bestArea*10 < boxArea*7 || boxArea*4 < int32(g.w*g.h) {
-		return false
-	}
-	// The sheet: its region with the writing's holes filled, shrunk by one
-	// cell to stay clear of the edge's shading.
-	sheet := make([]bool, len(label))
-	outside := make([]bool, len(label)) // reachable from the border without crossing the region
-	stack = stack[:0]
+	return (x1 - x0 + 1) * (y1 - y0 + 1)
+}
+
+// filled returns the region labelled l with its holes filled: every cell
+// the border cannot reach, 4-connected, without crossing the region. holes
+// counts the filled cells that are not the region's.
+func filled(label []int32, l int32, w, h int) (region []bool, holes int) {
+	outside := make([]bool, len(label))
+	var stack []int
 	for i := range label {
-		x, y := i%g.w, i/g.w
-		if (x == 0 || y == 0 || x == g.w-1 || y == g.h-1) && label[i] != best {
+		if x, y := i%w, i/w; (x == 0 || y == 0 || x == w-1 || y == h-1) && label[i] != l {
 			outside[i] = true
 			stack = append(stack, i)
 		}
@@ -107,63 +155,68 @@ func flattenSurround(lum plane) bool {
 	for len(stack) > 0 {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		x, y := i%g.w, i/g.w
+		x, y := i%w, i/w
 		for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
 			nx, ny := x+d[0], y+d[1]
-			if nx >= 0 && ny >= 0 && nx < g.w && ny < g.h && !outside[ny*g.w+nx] && label[ny*g.w+nx] != best {
-				outside[ny*g.w+nx] = true
-				stack = append(stack, ny*g.w+nx)
+			if nx >= 0 && ny >= 0 && nx < w && ny < h && !outside[ny*w+nx] && label[ny*w+nx] != l {
+				outside[ny*w+nx] = true
+				stack = append(stack, ny*w+nx)
 			}
 		}
 	}
-	var holes int32
-	for i := range sheet {
-		sheet[i] = !outside[i]
-		if sheet[i] && label[i] != best {
+	region = make([]bool, len(label))
+	for i := range region {
+		region[i] = !outside[i]
+		if region[i] && label[i] != l {
 			holes++
 		}
 	}
-	if holes*10 > bestArea*3 {
-		return false // more writing than paper: not a sheet
+	return region, holes
+}
+
+// erode returns the cells of mask (w x h) whose 3x3 neighbourhood lies
+// inside the grid and wholly in mask.
+func erode(mask []bool, w, h int) []bool {
+	out := make([]bool, len(mask))
+	for i := range mask {
+		out[i] = neighbours(mask, w, h, i, func(in bool) bool { return in })
 	}
-	inner := make([]bool, len(sheet))
-	var paper []float32
-	for i := range sheet {
-		x, y := i%g.w, i/g.w
-		inner[i] = sheet[i]
-		for dy := -1; dy <= 1 && inner[i]; dy++ {
-			for dx := -1; dx <= 1 && inner[i]; dx++ {
-				nx, ny := x+dx, y+dy
-				inner[i] = nx >= 0 && ny >= 0 && nx < g.w && ny < g.h && sheet[ny*g.w+nx]
-			}
-		}
-		if inner[i] && label[i] == best {
-			paper = append(paper, g.p[i])
-		}
+	return out
+}
+
+// dilate returns the cells of the grid (w x h) with a cell of mask in
+// their 3x3 neighbourhood.
+func dilate(mask []bool, w, h int) []bool {
+	out := make([]bool, len(mask))
+	for i := range mask {
+		// Off the grid counts as not in mask.
+		out[i] = !neighbours(mask, w, h, i, func(in bool) bool { return !in })
 	}
-	if len(paper) == 0 {
-		return false
-	}
-	ph := newHistogram(0, 1, 256)
-	ph.addAll(paper)
-	level := ph.quantile(0.5)
-	// The writing must be on the sheet: a digit in a shadow that covers
-	// most of the border, beside a lit patch, is not on a desk. Writing is
-	// what is much darker than its grid cell (lighting varies slowly, and
-	// a desk's dark corner is not writing).
-	// Cells along the sheet's edge mix paper and desk and count for neither.
-	in := func(x, y int) bool { return inner[min(y/b, g.h-1)*g.w+min(x/b, g.w-1)] }
-	away := make([]bool, len(sheet))
-	for i := range sheet {
-		x, y := i%g.w, i/g.w
-		away[i] = true
-		for dy := -1; dy <= 1 && away[i]; dy++ {
-			for dx := -1; dx <= 1 && away[i]; dx++ {
-				nx, ny := x+dx, y+dy
-				away[i] = nx < 0 || ny < 0 || nx >= g.w || ny >= g.h || !sheet[ny*g.w+nx]
+	return out
+}
+
+// neighbours reports whether ok holds for every cell of i's 3x3
+// neighbourhood in mask (w x h), ok(false) standing for cells off the grid.
+func neighbours(mask []bool, w, h, i int, ok func(in bool) bool) bool {
+	x, y := i%w, i/w
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			nx, ny := x+dx, y+dy
+			if !ok(nx >= 0 && ny >= 0 && nx < w && ny < h && mask[ny*w+nx]) {
+				return false
 			}
 		}
 	}
+	return true
+}
+
+// writingOnSheet reports whether lum (grid g of b x b cells) has at least as
+// much writing, for its size, on the sheet's inner cells as away from the
+// sheet (cells not near it): a digit in a shadow that covers most of the
+// border, beside a lit patch, is not on a desk. Writing is what is much
+// darker than its grid cell (lighting varies slowly, and a desk's dark
+// corner is not writing).
+func writingOnSheet(lum, g plane, b int, inner, near []bool) bool {
 	var inkIn, nIn, inkOut, nOut float64
 	for y := range lum.h {
 		for x := range lum.w {
@@ -176,7 +229,7 @@ func flattenSurround(lum plane) bool {
 				if mark {
 					inkIn++
 				}
-			case away[cell]:
+			case !near[cell]:
 				nOut++
 				if mark {
 					inkOut++
@@ -184,15 +237,5 @@ func flattenSurround(lum plane) bool {
 			}
 		}
 	}
-	if inkIn/max(1, nIn) < inkOut/max(1, nOut) {
-		return false
-	}
-	for y := range lum.h {
-		for x := range lum.w {
-			if !in(x, y) {
-				lum.p[y*lum.w+x] = level
-			}
-		}
-	}
-	return true
+	return inkIn/max(1, nIn) >= inkOut/max(1, nOut)
 }

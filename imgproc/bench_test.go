@@ -112,3 +112,33 @@ func BenchmarkExample(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkComponents labels the ink of the page's example as its analysis
+// does (half resolution, at the analysis's threshold) and, for comparison,
+// with the flood fill that components replaced (componentsRef).
+func BenchmarkComponents(b *testing.B) {
+	file, err := os.ReadFile("../server/assets/examples/digit-3.png")
+	if err != nil {
+		b.Fatal(err)
+	}
+	img, _, err := Decode(bytes.NewReader(file), DefaultLimits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := analyse(img)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bm := range []struct {
+		name string
+		f    func(plane, float32) ([]int32, []component)
+	}{{"runs", components}, {"floodfill", componentsRef}} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				labels, _ := bm.f(a.ink, a.thresh)
+				int32s.put(labels)
+			}
+		})
+	}
+}

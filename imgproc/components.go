@@ -5,57 +5,88 @@ import (
 	"slices"
 )
 
-// components labels the 8-connected components of ink > t. The flood
-// fill keeps coordinates on its stack, not indices: dividing an index back
-// into x and y for each pixel cost more than the rest of the fill.
+// components labels the 8-connected components of ink > t, numbered in
+// the order of their first pixel in raster order. A first pass finds each
+// row's runs of ink and joins every run to the runs above that it touches
+// (union-find); a second numbers the sets and paints the labels run by
+// run. Each pixel is read once, where a flood fill read each ink pixel's
+// eight neighbours (that was most of the analysis's labelling time).
+// The masses are sums of values above t (which threshold keeps at 0.05 or
+// more) in float64: exact in any order, so they are the flood fill's.
 func components(ink plane, t float32) ([]int32, []component) {
 	w, h := ink.w, ink.h
 	labels := int32s.get(w * h) // the analysis's labels: release gives them back
-	var comps []component
-	type point struct{ x, y int }
-	var stack []point
-	for start, v := range ink.p {
-		if v <= t || labels[start] != 0 {
-			continue
-		}
-		id := int32(len(comps) + 1)
-		var c component
-		x0, y0, x1, y1 := start%w, start/w, start%w, start/w
-		labels[start] = id
-		stack = append(stack[:0], point{x0, y0})
-		for len(stack) > 0 {
-			p := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			x, y := p.x, p.y
-			c.area++
-			c.mass += float64(ink.p[y*w+x])
-			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
-			if x > 0 && y > 0 && x < w-1 && y < h-1 {
-				// Inside the frame, the eight neighbours in the same
-				// order as the loop below, without its bounds.
-				for _, d := range [8][2]int{{-1, -1}, {0, -1}, {1, -1}, {-1, 0}, {1, 0}, {-1, 1}, {0, 1}, {1, 1}} {
-					if j := (y+d[1])*w + x + d[0]; labels[j] == 0 && ink.p[j] > t {
-						labels[j] = id
-						stack = append(stack, point{x + d[0], y + d[1]})
-					}
-				}
+	runs := inkRuns.get(0)
+	sets := forest(setLabels.get(1)) // label 0, the background
+	defer func() { inkRuns.put(runs); setLabels.put(sets) }()
+	above := 0 // the previous row's first run
+	for y := range h {
+		row := ink.p[y*w : (y+1)*w]
+		here, p := len(runs), above
+		for x := 0; x < w; x++ {
+			if row[x] <= t {
 				continue
 			}
-			for ny := max(y-1, 0); ny <= min(y+1, h-1); ny++ {
-				row, lab := ink.p[ny*w:(ny+1)*w], labels[ny*w:(ny+1)*w]
-				for nx := max(x-1, 0); nx <= min(x+1, w-1); nx++ {
-					if lab[nx] == 0 && row[nx] > t {
-						lab[nx] = id
-						stack = append(stack, point{nx, ny})
-					}
+			x0 := x
+			for x < w && row[x] > t {
+				x++
+			}
+			// Runs above touching [x0-1, x] (8-connected): skip those
+			// ending left of it, which no later run can touch either.
+			for p < here && runs[p].x1 < x0 {
+				p++
+			}
+			set := int32(0)
+			for q := p; q < here && runs[q].x0 <= x; q++ {
+				if set == 0 {
+					set = runs[q].set
+				} else {
+					sets.union(set, runs[q].set)
 				}
 			}
+			if set == 0 {
+				set = sets.add()
+			}
+			runs = append(runs, inkRun{y, x0, x, set})
 		}
-		c.box = image.Rect(x0, y0, x1+1, y1+1)
-		comps = append(comps, c)
+		above = here
+	}
+	// Number the sets by their first run, which holds their first pixel.
+	id := setLabels.get(len(sets))
+	defer setLabels.put(id)
+	var comps []component
+	for _, r := range runs {
+		root := sets.find(r.set)
+		if id[root] == 0 {
+			comps = append(comps, component{box: image.Rect(r.x0, r.y, r.x1, r.y+1)})
+			id[root] = int32(len(comps))
+		}
+		l := id[root]
+		c := &comps[l-1]
+		lab := labels[r.y*w+r.x0 : r.y*w+r.x1]
+		for i, v := range ink.p[r.y*w+r.x0 : r.y*w+r.x1] {
+			lab[i] = l
+			c.mass += float64(v)
+		}
+		c.area += r.x1 - r.x0
+		c.box = c.box.Union(image.Rect(r.x0, r.y, r.x1, r.y+1))
 	}
 	return labels, comps
 }
+
+// inkRun is a run of ink along row y, from x0 to x1 (exclusive), in set
+// set of components' union-find.
+type inkRun struct {
+	y, x0, x1 int
+	set       int32
+}
+
+// Scratch memory of components, apart from the planes' labels so that
+// these short slices do not take the place of a plane's in int32s.
+var (
+	inkRuns   scratch[inkRun]
+	setLabels scratch[int32]
+)
 
 // markLines flags components that run across most of the page and are thin:
 // ruled lines, a notebook's margin line, the edge of a sheet, a table

@@ -31,6 +31,12 @@ import (
 // growing buffers.
 func peakHeap(f func()) (peak, allocated int64) {
 	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	// Two collections empty the scratch pools (a sync.Pool keeps what it
+	// held through one), so f allocates all it holds, as a request after
+	// an idle spell does. After one, f reused some of the warm-up's memory
+	// or not, as the collector's timing fell, and allocated too little
+	// now and then for the bound on the estimate.
+	runtime.GC()
 	runtime.GC()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	read := func() int64 {

@@ -6,23 +6,21 @@ import (
 )
 
 // components labels the 8-connected components of ink > t, numbered in
-// the order of their first pixel in raster order. A first pass finds each
-// row's runs of ink and joins every run to the runs above that it touches
-// (union-find); a second numbers the sets and paints the labels run by
-// run. Each pixel is read once, where a flood fill read each ink pixel's
-// eight neighbours (that was most of the analysis's labelling time).
-// The masses are sums of values above t (which threshold keeps at 0.05 or
-// more) in float64: exact in any order, so they are the flood fill's.
+// the order of their first pixel in raster order. Runs of ink are joined
+// to the runs above that they touch (a runLabeller); then the sets are
+// numbered and the labels painted run by run. Each pixel is read once,
+// where a flood fill read each ink pixel's eight neighbours (most of the
+// analysis's labelling time). The masses are sums of values above t
+// (which threshold keeps at 0.05 or more) in float64: exact in any order,
+// so they are the flood fill's.
 func components(ink plane, t float32) ([]int32, []component) {
 	w, h := ink.w, ink.h
 	labels := int32s.get(w * h) // the analysis's labels: release gives them back
-	runs := inkRuns.get(0)
-	sets := forest(setLabels.get(1)) // label 0, the background
-	defer func() { inkRuns.put(runs); setLabels.put(sets) }()
-	above := 0 // the previous row's first run
+	rl := newRunLabeller(true)
+	defer rl.release()
 	for y := range h {
+		rl.nextRow()
 		row := ink.p[y*w : (y+1)*w]
-		here, p := len(runs), above
 		for x := 0; x < w; x++ {
 			if row[x] <= t {
 				continue
@@ -31,32 +29,15 @@ func components(ink plane, t float32) ([]int32, []component) {
 			for x < w && row[x] > t {
 				x++
 			}
-			// Runs above touching [x0-1, x] (8-connected): skip those
-			// ending left of it, which no later run can touch either.
-			for p < here && runs[p].x1 < x0 {
-				p++
-			}
-			set := int32(0)
-			for q := p; q < here && runs[q].x0 <= x; q++ {
-				if set == 0 {
-					set = runs[q].set
-				} else {
-					sets.union(set, runs[q].set)
-				}
-			}
-			if set == 0 {
-				set = sets.add()
-			}
-			runs = append(runs, inkRun{y, x0, x, set})
+			rl.add(y, x0, x)
 		}
-		above = here
 	}
 	// Number the sets by their first run, which holds their first pixel.
-	id := setLabels.get(len(sets))
+	id := setLabels.get(len(rl.sets))
 	defer setLabels.put(id)
 	var comps []component
-	for _, r := range runs {
-		root := sets.find(r.set)
+	for _, r := range rl.runs {
+		root := rl.sets.find(r.set)
 		if id[root] == 0 {
 			comps = append(comps, component{box: image.Rect(r.x0, r.y, r.x1, r.y+1)})
 			id[root] = int32(len(comps))
@@ -74,19 +55,71 @@ func components(ink plane, t float32) ([]int32, []component) {
 	return labels, comps
 }
 
-// inkRun is a run of ink along row y, from x0 to x1 (exclusive), in set
-// set of components' union-find.
+// A runLabeller finds connected regions by runs: each run of a row, added
+// left to right, joins the set of every run of the row above that it
+// touches (union-find), or starts a set of its own.
+type runLabeller struct {
+	runs        []inkRun
+	sets        forest // set 0 is unused
+	above, here int    // the previous row's first run, this row's
+	p           int    // the first run above that the next run may touch
+	reach       int    // 1 when diagonal neighbours touch (8-connected), 0 when not (4-connected)
+}
+
+// inkRun is a run along row y, from x0 to x1 (exclusive), in set set.
 type inkRun struct {
 	y, x0, x1 int
 	set       int32
 }
 
-// Scratch memory of components, apart from the planes' labels so that
+// Scratch memory of runLabellers, apart from the planes' labels so that
 // these short slices do not take the place of a plane's in int32s.
 var (
 	inkRuns   scratch[inkRun]
 	setLabels scratch[int32]
 )
+
+func newRunLabeller(eight bool) *runLabeller {
+	rl := &runLabeller{runs: inkRuns.get(0), sets: forest(setLabels.get(1))}
+	if eight {
+		rl.reach = 1
+	}
+	return rl
+}
+
+// nextRow starts a new row.
+func (rl *runLabeller) nextRow() {
+	rl.above, rl.here = rl.here, len(rl.runs)
+	rl.p = rl.above
+}
+
+// add adds the run [x0, x1) of row y; runs of a row come left to right.
+func (rl *runLabeller) add(y, x0, x1 int) {
+	// Runs above ending left of this one's reach cannot touch any later
+	// run of this row either.
+	for rl.p < rl.here && rl.runs[rl.p].x1+rl.reach <= x0 {
+		rl.p++
+	}
+	set := int32(0)
+	for q := rl.p; q < rl.here && rl.runs[q].x0 < x1+rl.reach; q++ {
+		if set == 0 {
+			set = rl.runs[q].set
+		} else {
+			rl.sets.union(set, rl.runs[q].set)
+		}
+	}
+	if set == 0 {
+		set = rl.sets.add()
+	}
+	rl.runs = append(rl.runs, inkRun{y, x0, x1, set})
+}
+
+// release gives the labeller's memory back; it is not used after.
+func (rl *runLabeller) release() {
+	inkRuns.put(rl.runs)
+	setLabels.put(rl.sets)
+	rl.runs, rl.sets = nil, nil
+}
 
 // markLines flags components that run across most of the page and are thin:
 // ruled lines, a notebook's margin line, the edge of a sheet, a table

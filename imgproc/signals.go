@@ -142,58 +142,38 @@ func minHole(mask []bool, w, h int) int {
 }
 
 // holes counts the 4-connected regions of background in mask (w x h) that
-// do not reach its border and have at least least pixels.
+// do not reach its border and have at least least pixels. It labels runs
+// of background (a runLabeller), then sums each region's area and whether
+// it touches the border: what a flood fill from every background pixel
+// gives, at a fraction of the cost (a flood fill pushed and popped every
+// pixel of the glyph's box, and labelling pixel by pixel read each twice).
 func holes(mask []bool, w, h, least int) int {
-	// One pass labels runs of background against the row above, joining
-	// labels that meet with union-find; a second sums each region's area
-	// and whether it touches the border. It gives what a flood fill from
-	// every background pixel gives, at a fraction of the cost (a flood
-	// fill pushed and popped every pixel of the glyph's box).
-	labels := int32s.get(len(mask))
-	defer int32s.put(labels)
-	parent := forest{0}
-	area, border := []int{0}, []bool{false}
+	rl := newRunLabeller(false)
+	defer rl.release()
 	for y := range h {
-		row := y * w
-		for x := range w {
-			i := row + x
-			if mask[i] {
+		rl.nextRow()
+		row := mask[y*w : (y+1)*w]
+		for x := 0; x < w; x++ {
+			if row[x] {
 				continue
 			}
-			left, up := x > 0 && !mask[i-1], y > 0 && !mask[i-w]
-			var l int32
-			switch {
-			case left && up:
-				// Labels mostly flow down a region unchanged, so equal raw
-				// labels skip the union.
-				l = labels[i-1]
-				if u := labels[i-w]; u != l {
-					parent.union(l, u)
-				}
-			case left:
-				l = labels[i-1]
-			case up:
-				l = labels[i-w]
-			default:
-				l = parent.add()
-				area, border = append(area, 0), append(border, false)
+			x0 := x
+			for x < w && !row[x] {
+				x++
 			}
-			labels[i] = l
-			area[l]++
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border[l] = true
-			}
+			rl.add(y, x0, x)
 		}
 	}
-	for k := len(parent) - 1; k > 0; k-- {
-		if r := parent.find(int32(k)); r != int32(k) {
-			area[r] += area[k]
-			border[r] = border[r] || border[k]
-		}
+	area := make([]int, len(rl.sets))
+	border := make([]bool, len(rl.sets))
+	for _, r := range rl.runs {
+		root := rl.sets.find(r.set)
+		area[root] += r.x1 - r.x0
+		border[root] = border[root] || r.y == 0 || r.y == h-1 || r.x0 == 0 || r.x1 == w
 	}
 	n := 0
-	for k := 1; k < len(parent); k++ {
-		if parent[k] == int32(k) && !border[k] && area[k] >= least {
+	for k := 1; k < len(rl.sets); k++ {
+		if rl.sets[k] == int32(k) && !border[k] && area[k] >= least {
 			n++
 		}
 	}

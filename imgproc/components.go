@@ -10,9 +10,9 @@ import (
 // to the runs above that they touch (a runLabeller); then the sets are
 // numbered and the labels painted run by run. Each pixel is read once,
 // where a flood fill read each ink pixel's eight neighbours (most of the
-// analysis's labelling time). The masses are sums of values above t
-// (which threshold keeps at 0.05 or more) in float64: exact in any order,
-// so they are the flood fill's.
+// analysis's labelling time). The masses are sums of values above t in
+// float64: exact in any order when t is 0.05 or more, as the analysis's
+// thresholds are, so they are the flood fill's.
 func components(ink plane, t float32) ([]int32, []component) {
 	w, h := ink.w, ink.h
 	labels := int32s.get(w * h) // the analysis's labels: release gives them back
@@ -112,6 +112,25 @@ func (rl *runLabeller) add(y, x0, x1 int) {
 		set = rl.sets.add()
 	}
 	rl.runs = append(rl.runs, inkRun{y, x0, x1, set})
+}
+
+// addMask adds the runs of cells of mask (w x h) that equal in, row by
+// row.
+func (rl *runLabeller) addMask(mask []bool, w, h int, in bool) {
+	for y := range h {
+		rl.nextRow()
+		row := mask[y*w : (y+1)*w]
+		for x := 0; x < w; x++ {
+			if row[x] != in {
+				continue
+			}
+			x0 := x
+			for x < w && row[x] == in {
+				x++
+			}
+			rl.add(y, x0, x)
+		}
+	}
 }
 
 // release gives the labeller's memory back; it is not used after.

@@ -188,7 +188,7 @@ func TestPiecesMatchesComponents(t *testing.T) {
 				pl.p[i] = 1
 			}
 		}
-		_, comps := components(pl, 0.5)
+		_, comps := componentsRef(pl, 0.5)
 		if got := pieces(mask, w, h); got != len(comps) {
 			t.Fatalf("case %d (%dx%d): pieces %d, want %d", k, w, h, got, len(comps))
 		}

@@ -18,12 +18,15 @@ func flattenSurround(lum plane) bool {
 		return false // too small to be a photo of a page
 	}
 	g := pool(lum, b)
-	light := lightOnDark(g)
-	if light == nil {
+	t, ok := lightOnDark(g)
+	if !ok {
 		return false
 	}
-	label, best, area := largestRegion(light, g.w, g.h)
-	if box := regionBox(label, best, g.w); area*10 < box*7 || box*4 < g.w*g.h {
+	label, comps := components(g, t)
+	defer int32s.put(label)
+	best, area := largestComponent(comps)
+	box := comps[best-1].box
+	if boxArea := box.Dx() * box.Dy(); area*10 < boxArea*7 || boxArea*4 < g.w*g.h {
 		return false // not a solid block, or a small one
 	}
 	// The sheet: its region with the writing's holes filled.
@@ -56,18 +59,16 @@ func flattenSurround(lum plane) bool {
 	return true
 }
 
-// lightOnDark splits the grid's cells at Otsu's threshold and returns which
-// are light, or nil unless the two sides differ by at least 0.2 and the
-// border is mostly dark (the sheet does not fill the frame).
-func lightOnDark(g plane) []bool {
+// lightOnDark returns Otsu's threshold between the grid's light and dark
+// cells, and whether the two sides differ by at least 0.2 with the border
+// mostly dark (the sheet does not fill the frame).
+func lightOnDark(g plane) (t float32, ok bool) {
 	h := newHistogram(0, 1, 256)
 	h.addAll(g.p)
-	t := h.otsu(0)
-	light := make([]bool, len(g.p))
+	t = h.otsu(0)
 	var sumLight, sumDark, nLight, nDark float64
-	for i, v := range g.p {
-		light[i] = v > t
-		if light[i] {
+	for _, v := range g.p {
+		if v > t {
 			sumLight += float64(v)
 			nLight++
 		} else {
@@ -76,68 +77,29 @@ func lightOnDark(g plane) []bool {
 		}
 	}
 	if nLight == 0 || nDark == 0 || sumLight/nLight-sumDark/nDark < 0.2 {
-		return nil
+		return t, false
 	}
 	var border, darkBorder int
-	for i := range light {
+	for i, v := range g.p {
 		if x, y := i%g.w, i/g.w; x == 0 || y == 0 || x == g.w-1 || y == g.h-1 {
 			border++
-			if !light[i] {
+			if v <= t {
 				darkBorder++
 			}
 		}
 	}
-	if darkBorder*10 < border*6 {
-		return nil
-	}
-	return light
+	return t, darkBorder*10 >= border*6
 }
 
-// largestRegion labels the 8-connected regions of mask (w x h), each with
-// its first cell's index + 1, and returns the labels, the largest region's
-// label (the first of equals) and its area.
-func largestRegion(mask []bool, w, h int) (label []int32, best int32, area int) {
-	label = make([]int32, len(mask))
-	var stack []int
-	for start := range mask {
-		if !mask[start] || label[start] != 0 {
-			continue
-		}
-		id := int32(start + 1)
-		n := 0
-		label[start] = id
-		stack = append(stack[:0], start)
-		for len(stack) > 0 {
-			i := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			n++
-			x, y := i%w, i/w
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					nx, ny := x+dx, y+dy
-					if nx >= 0 && ny >= 0 && nx < w && ny < h && mask[ny*w+nx] && label[ny*w+nx] == 0 {
-						label[ny*w+nx] = id
-						stack = append(stack, ny*w+nx)
-					}
-				}
-			}
-		}
-		if n > area {
-			best, area = id, n
+// largestComponent returns the label and area of the largest of comps, the
+// first of equals.
+func largestComponent(comps []component) (label int32, area int) {
+	for i, c := range comps {
+		if c.area > area {
+			label, area = int32(i+1), c.area
 		}
 	}
-	return label, best, area
-}
-
-// regionBox returns the area of the bounding box of the cells labelled l.
-func regionBox(label []int32, l int32, w int) int {
-	x0, y0, x1, y1 := w, len(label)/w, -1, -1
-	for i, li := range label {
-		if li == l {
-			x0, y0, x1, y1 = min(x0, i%w), min(y0, i/w), max(x1, i%w), max(y1, i/w)
-		}
-	}
-	return (x1 - x0 + 1) * (y1 - y0 + 1)
+	return label, area
 }
 
 // filled returns the region labelled l with its holes filled: every cell

@@ -95,39 +95,12 @@ func (a *analysis) signals(gs []group) []Signals {
 // that hysteresis gave to one component can join it to another without
 // merging their labels, as it does all over a thick, noisy stroke.
 func pieces(mask []bool, w, h int) int {
-	labels := int32s.get(len(mask))
-	defer int32s.put(labels)
-	parent := forest{0}
-	for y := range h {
-		for x := range w {
-			i := y*w + x
-			if !mask[i] {
-				continue
-			}
-			// The neighbours already visited: left, and the three above.
-			var l int32
-			for _, d := range [4][2]int{{-1, 0}, {-1, -1}, {0, -1}, {1, -1}} {
-				nx, ny := x+d[0], y+d[1]
-				if nx < 0 || ny < 0 || nx >= w {
-					continue
-				}
-				if m := labels[ny*w+nx]; m != 0 {
-					if l == 0 {
-						l = m
-					} else {
-						parent.union(l, m)
-					}
-				}
-			}
-			if l == 0 {
-				l = parent.add()
-			}
-			labels[i] = l
-		}
-	}
+	rl := newRunLabeller(true)
+	defer rl.release()
+	rl.addMask(mask, w, h, true)
 	n := 0
-	for k := 1; k < len(parent); k++ {
-		if parent[k] == int32(k) {
+	for k := 1; k < len(rl.sets); k++ {
+		if rl.sets[k] == int32(k) {
 			n++
 		}
 	}
@@ -150,20 +123,7 @@ func minHole(mask []bool, w, h int) int {
 func holes(mask []bool, w, h, least int) int {
 	rl := newRunLabeller(false)
 	defer rl.release()
-	for y := range h {
-		rl.nextRow()
-		row := mask[y*w : (y+1)*w]
-		for x := 0; x < w; x++ {
-			if row[x] {
-				continue
-			}
-			x0 := x
-			for x < w && !row[x] {
-				x++
-			}
-			rl.add(y, x0, x)
-		}
-	}
+	rl.addMask(mask, w, h, false)
 	area := make([]int, len(rl.sets))
 	border := make([]bool, len(rl.sets))
 	for _, r := range rl.runs {

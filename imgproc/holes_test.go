@@ -133,6 +133,12 @@ func TestStrokeWidthMatchesNeighbours(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for k := range 3000 {
 		w, h := 1+r.IntN(30), 1+r.IntN(30)
+		switch {
+		case k%100 == 0: // rows of more words than one sum holds
+			w, h = 2030+r.IntN(3000), 1+r.IntN(3)
+		case k%10 == 0: // rows of many words, as on uploads
+			w, h = 1+r.IntN(300), 1+r.IntN(200)
+		}
 		mask := make([]bool, w*h)
 		p := r.Float64()
 		for i := range mask {
@@ -142,6 +148,9 @@ func TestStrokeWidthMatchesNeighbours(t *testing.T) {
 		want := 0.0
 		if edges > 0 {
 			want = 2 * float64(area) / float64(edges) * 4 / math.Pi
+		}
+		if gotArea, gotEdges := maskEdges(mask, w, h); gotArea != area || gotEdges != edges {
+			t.Fatalf("case %d (%dx%d): maskEdges %d, %d, want %d, %d", k, w, h, gotArea, gotEdges, area, edges)
 		}
 		if got := strokeWidth(mask, w, h); got != want {
 			t.Fatalf("case %d (%dx%d): strokeWidth %v, want %v", k, w, h, got, want)
@@ -193,4 +202,28 @@ func TestPiecesMatchesComponents(t *testing.T) {
 			t.Fatalf("case %d (%dx%d): pieces %d, want %d", k, w, h, got, len(comps))
 		}
 	}
+}
+
+// BenchmarkStrokeWidth measures the edge count on a 160x160 upload's mask
+// (a ring), word at a time against the generic pixel loop.
+func BenchmarkStrokeWidth(b *testing.B) {
+	const w, h = 160, 160
+	mask := make([]bool, w*h)
+	for y := range h {
+		for x := range w {
+			dx, dy := float64(x-w/2), float64(y-h/2)
+			r := math.Hypot(dx, dy)
+			mask[y*w+x] = r > 40 && r < 52
+		}
+	}
+	b.Run("words", func(b *testing.B) {
+		for b.Loop() {
+			maskEdges(mask, w, h)
+		}
+	})
+	b.Run("pixels", func(b *testing.B) {
+		for b.Loop() {
+			shapeEdges(mask, w, h, w, true)
+		}
+	})
 }

@@ -1,7 +1,9 @@
 package imgproc
 
 import (
+	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // strokeWidth estimates the mean stroke width of a binary shape as
@@ -9,7 +11,78 @@ import (
 // stroke of width w and length L has area wL and two sides of L, each
 // costing on average 4/pi edges per unit length over all directions.
 func strokeWidth(mask []bool, w, h int) float64 {
-	return widthOf(shapeEdges(mask, w, h, w, true))
+	return widthOf(maskEdges(mask, w, h))
+}
+
+// maskEdges is shapeEdges for a whole mask, eight pixels at a time: it
+// runs on every upload's full-resolution mask, where the pixel loop cost
+// 4% of a request. A Go bool is one byte holding 0 or 1, so the mask's
+// rows are read as bytes and counted with word arithmetic.
+func maskEdges(mask []bool, w, h int) (area, edges int) {
+	if w <= 0 || h <= 0 {
+		return 0, 0
+	}
+	mask = mask[:w*h] // bounds-checked before it is read unchecked
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(mask))), len(mask))
+	n := 0
+	for y := range h {
+		row := b[y*w : y*w+w]
+		above := row // for the first row, whose changes across are its ink
+		if y > 0 {
+			above = b[(y-1)*w : y*w]
+		}
+		var along, across int
+		n, along, across = rowChanges(row, above)
+		if y == 0 {
+			across = n
+		}
+		area += n
+		// Changes along the row, with background before and after it,
+		// and from the row above.
+		edges += int(row[0]) + along + int(row[w-1]) + across
+	}
+	return area, edges + n // the last row against the background below
+}
+
+// rowChanges counts the ones in row, the places where row differs from
+// the byte before (from the second on), and where it differs from above:
+// all bytes are 0 or 1. Whole words are added bytewise into accumulators
+// (at most 255 of them between sums, so no byte carries into the next),
+// the XOR of two words having a 1 in each byte where they differ.
+func rowChanges(row, above []byte) (ones, along, across int) {
+	above = above[:len(row)]
+	if len(row) == 0 {
+		return 0, 0, 0
+	}
+	ones, across = int(row[0]), int(row[0]^above[0])
+	x := 1
+	for x+8 <= len(row) {
+		end := min(x+8*255, len(row)-(len(row)-x)%8)
+		var o, l, a uint64
+		for ; x+8 <= end; x += 8 {
+			v := binary.LittleEndian.Uint64(row[x : x+8])
+			o += v
+			l += v ^ binary.LittleEndian.Uint64(row[x-1:x+7])
+			a += v ^ binary.LittleEndian.Uint64(above[x:x+8])
+		}
+		ones += byteSum(o)
+		along += byteSum(l)
+		across += byteSum(a)
+	}
+	for ; x < len(row); x++ {
+		ones += int(row[x])
+		along += int(row[x] ^ row[x-1])
+		across += int(row[x] ^ above[x])
+	}
+	return ones, along, across
+}
+
+// byteSum adds the eight bytes of v: pairs into 16-bit lanes, then the
+// lanes into the top one by a multiply.
+func byteSum(v uint64) int {
+	const bytes = 0x00ff00ff00ff00ff
+	v = v&bytes + v>>8&bytes
+	return int(v * 0x0001000100010001 >> 48)
 }
 
 // widthOf is strokeWidth's estimate from a shape's area and edges.

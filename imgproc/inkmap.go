@@ -91,10 +91,15 @@ func bigPiecesWidth(labels []int32, comps []component, w, h int) float64 {
 			biggest = max(biggest, c.area)
 		}
 	}
+	// Decided once per label, not per pixel: label 0 is background.
+	big := make([]bool, len(comps)+1)
+	for i, c := range comps {
+		big[i+1] = !c.line && c.area*5 >= biggest && c.area >= 20
+	}
 	mask := bools.get(len(labels))
 	defer bools.put(mask)
 	for i, l := range labels {
-		mask[i] = l > 0 && !comps[l-1].line && comps[l-1].area*5 >= biggest && comps[l-1].area >= 20
+		mask[i] = big[l]
 	}
 	return strokeWidth(mask, w, h)
 }

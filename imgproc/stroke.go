@@ -95,8 +95,10 @@ func widthOf(area, edges int) float64 {
 
 // shapeEdges returns the area and the 4-neighbour ink/background pairs of
 // the shape of the values equal to in of a w x h window of p, whose rows
-// are stride apart: a mask (in true), or one component of a label plane
-// (in its label), read where it is without copying it into a mask.
+// are stride apart: one component of a label plane (in its label), read
+// where it is without copying it into a mask (componentWidth). Whole
+// masks go through maskEdges, a word at a time; BenchmarkStrokeWidth
+// times the two on the same mask.
 func shapeEdges[T comparable](p []T, w, h, stride int, in T) (area, edges int) {
 	// Every ink/background pair is a change of value along a row or a
 	// column, with the outside counted as background: counting changes
